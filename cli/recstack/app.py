@@ -1,0 +1,79 @@
+"""The ``recstack`` command line: a thin typer layer over the library.
+
+Each command lives in :mod:`recstack.commands`; this module wires them together,
+adds ``--version``, and guarantees that no traceback ever reaches the user.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from recstack import __version__
+from recstack.commands import diff, normalize, show, validate
+from recstack.output import EXIT_ERROR, error_line
+
+HELP = """\
+Validate, show, diff and normalize recorded LLM API calls
+(the llama-stack record/replay JSON format).
+
+[bold]Examples[/bold]
+
+  recstack validate tests/integration        [dim]# the CI gate[/dim]
+  recstack show examples/chat-stream.json    [dim]# what the model said[/dim]
+  recstack diff --git origin/main            [dim]# review re-recordings[/dim]
+  recstack normalize --check tests/          [dim]# noise check[/dim]
+"""
+
+app = typer.Typer(
+    name="recstack",
+    help=HELP,
+    rich_markup_mode="rich",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"recstack {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        "-V",
+        help="Print the version and exit.",
+        callback=_version,
+        is_eager=True,
+    ),
+) -> None:
+    """Validate, show, diff and normalize recorded LLM API calls."""
+
+
+for _module in (validate, show, diff, normalize):
+    _module.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        error_line("recstack: interrupted")
+        sys.exit(130)
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): not an error worth a message.
+        sys.stderr.close()
+        sys.exit(0)
+    except SystemExit:
+        raise
+    except Exception as exc:  # pragma: no cover - a bug, but never a traceback
+        error_line(f"recstack: internal error: {type(exc).__name__}: {exc}")
+        sys.exit(EXIT_ERROR)

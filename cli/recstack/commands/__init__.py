@@ -1,0 +1,1 @@
+"""One module per command: option parsing and rendering only."""

@@ -1,0 +1,277 @@
+"""Finding recording files and parsing them strictly.
+
+Strict means: UTF-8 only (no BOM), exactly one JSON document, no ``NaN`` /
+``Infinity`` literals, and (optionally) duplicate object keys reported as warnings.
+Every failure becomes a :class:`~recstack.problems.Problem` with a line and column,
+never an exception escaping to the user.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import orjson
+
+from recstack.locate import byte_line_col, find_duplicate_keys, line_col, locate
+from recstack.problems import Problem, RecstackError
+
+
+@dataclass
+class Discovery:
+    """What a list of command-line paths expands to."""
+
+    files: list[Path] = field(default_factory=list)
+    missing: list[Problem] = field(default_factory=list)
+
+
+def discover(
+    args: Sequence[str],
+    *,
+    stdin: TextIO | None = None,
+    pattern: str = "*.json",
+    default: str = ".",
+) -> Discovery:
+    """Expand files, directories (recursively, ``pattern``) and ``-`` (paths on stdin).
+
+    Files named explicitly are kept whatever their extension. Paths that do not
+    exist become problems (an I/O error: exit 2). Order is stable: arguments in
+    order, each directory's files sorted; a file named twice is listed once.
+    """
+    result = Discovery()
+    seen: set[str] = set()
+    expanded: list[str] = []
+    for arg in args or [default]:
+        if arg == "-":
+            source = stdin if stdin is not None else sys.stdin
+            expanded.extend(line.strip() for line in source if line.strip())
+        else:
+            expanded.append(arg)
+    for arg in expanded:
+        path = Path(arg)
+        if path.is_dir():
+            found = sorted(_walk(path, pattern))
+        elif path.exists():
+            found = [path]
+        else:
+            result.missing.append(Problem(str(path), "no such file or directory", rule="io"))
+            continue
+        for item in found:
+            key = os.path.normpath(str(item))
+            if key not in seen:
+                seen.add(key)
+                result.files.append(item)
+    return result
+
+
+def _walk(root: Path, pattern: str) -> Iterable[Path]:
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        base = Path(dirpath)
+        for name in filenames:
+            if Path(name).match(pattern):
+                yield base / name
+
+
+def read_bytes(path: Path | str) -> bytes:
+    """The file's bytes, or a RecstackError naming the I/O problem."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except IsADirectoryError:
+        raise RecstackError(Problem(str(path), "is a directory", rule="io")) from None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise RecstackError(Problem(str(path), f"cannot read: {reason}", rule="io")) from None
+
+
+class _DuplicateKeys(Exception):
+    pass
+
+
+class _Constant(Exception):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    raise _Constant(name)
+
+
+def decode_text(raw: bytes, path: str) -> str:
+    """UTF-8 text of a file, or a problem at the first bad byte."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise RecstackError(
+            Problem(path, "starts with a UTF-8 byte order mark (BOM)", 1, 1, rule="json")
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = byte_line_col(raw, exc.start)
+        bad = raw[exc.start : exc.start + 1].hex()
+        raise RecstackError(
+            Problem(path, f"not valid UTF-8 (byte 0x{bad})", line, col, rule="json")
+        ) from None
+
+
+def parse(raw: bytes, path: str, *, check_duplicates: bool = False) -> tuple[Any, list[Problem]]:
+    """Parse one JSON document strictly; return (data, warnings).
+
+    Raises RecstackError with a positioned problem for anything that is not
+    exactly one valid JSON document.
+    """
+    text = decode_text(raw, path)
+    if not text.strip():
+        raise RecstackError(Problem(path, "empty file", 1, 1, rule="json"))
+    warnings: list[Problem] = []
+    if not check_duplicates:
+        try:
+            return orjson.loads(raw), warnings
+        except orjson.JSONDecodeError:
+            _raise_syntax(text, raw, path)
+    dupes = False
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal dupes
+        obj = dict(items)
+        if len(obj) != len(items):
+            dupes = True
+        return obj
+
+    try:
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=_reject_constant)
+    except (json.JSONDecodeError, _Constant, RecursionError):
+        _raise_syntax(text, raw, path)
+    if dupes:
+        for pointer, key, offset in find_duplicate_keys(text):
+            line, col = line_col(text, offset)
+            warnings.append(
+                Problem(
+                    path,
+                    f"duplicate key {key!r} (the last value wins)",
+                    line,
+                    col,
+                    pointer,
+                    rule="duplicate-key",
+                    severity="warning",
+                )
+            )
+    return data, warnings
+
+
+def _raise_syntax(text: str, raw: bytes, path: str) -> None:
+    """Describe why ``text`` is not one JSON document, with a position."""
+    try:
+        json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        message = exc.msg
+        if message == "Extra data":
+            message = "unexpected data after the JSON document"
+        elif exc.pos >= len(text.rstrip()):
+            message = f"unexpected end of file (truncated?): {message}"
+        raise RecstackError(
+            Problem(path, f"invalid JSON: {message}", exc.lineno, exc.colno, rule="json")
+        ) from None
+    except _Constant as exc:
+        line, col = _orjson_position(raw, text)
+        raise RecstackError(
+            Problem(path, f"invalid JSON: {exc.args[0]} is not allowed", line, col, rule="json")
+        ) from None
+    except RecursionError:
+        raise RecstackError(Problem(path, "invalid JSON: nested too deeply", rule="json")) from None
+    line, col = _orjson_position(raw, text)
+    raise RecstackError(Problem(path, "invalid JSON", line, col, rule="json"))
+
+
+def _orjson_position(raw: bytes, text: str) -> tuple[int | None, int | None]:
+    try:
+        orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        pos = exc.pos
+        if 0 < pos <= len(text) and text[pos - 1] == "-":
+            pos -= 1
+        return line_col(text, pos)
+    return None, None
+
+
+@dataclass
+class Loaded:
+    """One parsed file."""
+
+    path: Path
+    raw: bytes
+    data: Any
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.raw.decode("utf-8")
+
+    def position(self, pointer: str) -> tuple[int | None, int | None]:
+        """Line and column of the value at ``pointer`` in this file."""
+        return locate(self.text, pointer)
+
+
+def load(path: Path | str, *, check_duplicates: bool = False) -> Loaded:
+    """Read and parse one file; raises RecstackError with one clear problem."""
+    raw = read_bytes(path)
+    data, warnings = parse(raw, str(path), check_duplicates=check_duplicates)
+    return Loaded(Path(path), raw, data, warnings)
+
+
+def load_recording(path: Path | str, *, check_duplicates: bool = False) -> Loaded:
+    """Like :func:`load`, and also require the minimal shape of a recording.
+
+    Minimal means: a JSON object with ``request`` and ``response`` objects. Full
+    validation is the job of ``recstack.validate``; this only keeps the other
+    commands from tripping over files that are not recordings at all.
+    """
+    loaded = load(path, check_duplicates=check_duplicates)
+    data = loaded.data
+    name = str(path)
+    if not isinstance(data, dict):
+        kind = type(data).__name__ if data is not None else "null"
+        raise RecstackError(
+            Problem(
+                name,
+                f"not a recording: the top level is a JSON {_json_kind(kind)}, not an object",
+                1,
+                1,
+                rule="shape",
+            )
+        )
+    for key in ("request", "response"):
+        if not isinstance(data.get(key), dict):
+            line, col = loaded.position(f"/{key}") if key in data else (1, 1)
+            what = "missing" if key not in data else "not an object"
+            raise RecstackError(
+                Problem(
+                    name,
+                    f"not a recording: {key!r} is {what}",
+                    line,
+                    col,
+                    f"/{key}" if key in data else "",
+                    rule="shape",
+                )
+            )
+    return loaded
+
+
+def _json_kind(python_kind: str) -> str:
+    return {
+        "list": "array",
+        "dict": "object",
+        "str": "string",
+        "int": "number",
+        "float": "number",
+        "bool": "boolean",
+    }.get(python_kind, python_kind)
+
+
+def canonical_bytes(data: Any) -> bytes:
+    """The upstream on-disk layout: ``json.dumps(obj, indent=2) + "\\n"``."""
+    return (json.dumps(data, indent=2) + "\n").encode("ascii")

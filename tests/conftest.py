@@ -1,0 +1,55 @@
+"""Shared fixtures: the real upstream recordings (when present) and our examples."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+SHARED = ROOT.parent / "shared" / "recordings"
+REAL = SHARED / "real"
+PAIRS = SHARED / "pairs"
+
+
+def real_files() -> list[Path]:
+    return sorted(REAL.glob("*.json")) if REAL.is_dir() else []
+
+
+def pair_dirs() -> list[Path]:
+    return sorted(p for p in PAIRS.iterdir() if p.is_dir()) if PAIRS.is_dir() else []
+
+
+def example_files() -> list[Path]:
+    return sorted(EXAMPLES.glob("*.json"))
+
+
+needs_shared = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/recordings not present")
+
+
+@pytest.fixture
+def real_dir() -> Path:
+    if not REAL.is_dir():
+        pytest.skip("../shared/recordings not present")
+    return REAL
+
+
+@pytest.fixture
+def pairs_dir() -> Path:
+    if not PAIRS.is_dir():
+        pytest.skip("../shared/recordings not present")
+    return PAIRS
+
+
+@pytest.fixture
+def real_copy(tmp_path: Path) -> Path:
+    """A writable copy of the real recordings in a temp dir (never the originals)."""
+    if not REAL.is_dir():
+        pytest.skip("../shared/recordings not present")
+    target = tmp_path / "real"
+    shutil.copytree(REAL, target)
+    for path in target.rglob("*"):
+        path.chmod(0o644 if path.is_file() else 0o755)
+    return target
