@@ -22,7 +22,7 @@ from conftest import needs_shared, real_files
         (b'{"a": NaN}', "NaN is not allowed", 1, 7),
         (b'{"a": -Infinity}', "-Infinity is not allowed", 1, 7),
         (b'{\n "a": 1\n} x', "unexpected data after the JSON document", 3, 3),
-        X,
+        (b'{\n "a": [1,', "truncated", 2, 10),
         (b'{"a": "\xff"}', "not valid UTF-8 (byte 0xff)", 1, 8),
         (b"\xef\xbb\xbf{}", "byte order mark", 1, 1),
     ],
