@@ -1,0 +1,1 @@
+"""Rendering of command results: rich, plain text, JSON, Markdown (one module per command)."""
