@@ -1,8 +1,75 @@
 """Stream reassembly: turn a recording into the final answer it carried.
 
-One module per stream family, all behind :func:`reassemble`.
+One module per stream family, all behind :func:`reassemble`, which picks the family
+from the body's shape and ``__type__`` (never from the endpoint: some
+``/v1/completions`` requests were recorded as chat chunks) and never raises.
 """
 
-from recstack.reassemble.model import Answer, Choice, ErrorInfo, Meta, ToolCall
+from __future__ import annotations
 
-__all__ = ["Answer", "Choice", "ErrorInfo", "Meta", "ToolCall"]
+from recstack.model import BodyKind, Recording
+from recstack.reassemble.common import Family, meta_for
+from recstack.reassemble.errors import recorded_error
+from recstack.reassemble.model import Answer, Choice, ErrorInfo, Meta, ToolCall
+from recstack.reassemble.openai_chat import OpenAIChatCompletion, OpenAIChatStream
+
+__all__ = [
+    "FAMILIES",
+    "Answer",
+    "Choice",
+    "ErrorInfo",
+    "Family",
+    "Meta",
+    "ToolCall",
+    "describe_body",
+    "reassemble",
+]
+
+# Order matters only where two families could claim the same body; the first wins.
+FAMILIES: list[Family] = [
+    OpenAIChatStream(),
+    OpenAIChatCompletion(),
+]
+
+
+def describe_body(recording: Recording) -> str:
+    """A short name for what the body is, for notes ("no reassembler for X")."""
+    kind = recording.body_kind
+    if kind in (BodyKind.TYPED, BodyKind.TYPED_LIST):
+        types = recording.body_types
+        return ", ".join(types[:3]) if types else kind.value
+    return f"a {kind.value.replace('_', ' ')} body"
+
+
+def reassemble(recording: Recording) -> Answer:
+    """The final answer ``recording`` carried. Never raises.
+
+    A body no family claims yields an Answer with metadata and the note
+    ``"no reassembler for X"``; a family that fails on malformed input yields the
+    same with ``"reassembly failed: ..."``. A recorded exception sets ``error``
+    (``kind == "exception"`` when no body was received before it).
+    """
+    error = recorded_error(recording)
+    answer: Answer | None = None
+    if error is not None and recording.body_kind in (BodyKind.NULL, BodyKind.EMPTY_LIST):
+        answer = Answer(meta=meta_for(recording), kind="exception")
+    else:
+        for family in FAMILIES:
+            try:
+                if not family.claims(recording):
+                    continue
+                answer = family.build(recording)
+                answer.meta.family = family.name
+            except Exception as exc:  # malformed input must never escape
+                answer = Answer(meta=meta_for(recording), kind="unknown")
+                answer.meta.family = family.name
+                answer.notes.append(
+                    f"reassembly failed ({family.name}): {type(exc).__name__}: {exc}"
+                )
+            break
+    if answer is None:
+        answer = Answer(meta=meta_for(recording), kind="unknown")
+        answer.notes.append(f"no reassembler for {describe_body(recording)}")
+    if error is not None:
+        answer.error = error
+    return answer
