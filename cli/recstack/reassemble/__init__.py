@@ -8,10 +8,19 @@ from the body's shape and ``__type__`` (never from the endpoint: some
 from __future__ import annotations
 
 from recstack.model import BodyKind, Recording
+from recstack.reassemble.anthropic_sse import AnthropicMessage, AnthropicStream
 from recstack.reassemble.common import Family, meta_for
 from recstack.reassemble.errors import recorded_error
+from recstack.reassemble.gemini_interactions import InteractionBody, InteractionsStream
+from recstack.reassemble.genai import GenAI
 from recstack.reassemble.model import Answer, Choice, ErrorInfo, Meta, ToolCall
+from recstack.reassemble.ollama import OllamaEmbed, OllamaModels, OllamaText
 from recstack.reassemble.openai_chat import OpenAIChatCompletion, OpenAIChatStream
+from recstack.reassemble.openai_completions import OpenAICompletions
+from recstack.reassemble.openai_misc import OpenAIEmbeddings, OpenAIModelList
+from recstack.reassemble.openai_responses import ResponseObject, ResponsesStream
+from recstack.reassemble.passthrough import Passthrough
+from recstack.reassemble.tools import FileProcessorResult, ToolResult
 
 __all__ = [
     "FAMILIES",
@@ -29,6 +38,22 @@ __all__ = [
 FAMILIES: list[Family] = [
     OpenAIChatStream(),
     OpenAIChatCompletion(),
+    OpenAICompletions(),
+    ResponsesStream(),
+    ResponseObject(),
+    OpenAIEmbeddings(),
+    OpenAIModelList(),
+    OllamaText(),
+    OllamaEmbed(),
+    OllamaModels(),
+    ToolResult(),
+    FileProcessorResult(),
+    AnthropicStream(),
+    InteractionsStream(),
+    AnthropicMessage(),
+    InteractionBody(),
+    GenAI(),
+    Passthrough(),  # any other plain JSON body: kept as is, errors read
 ]
 
 

@@ -10,7 +10,7 @@ import json
 from typing import Any, Protocol
 
 from recstack.model import Recording, is_typed
-from recstack.reassemble.model import Answer, ErrorInfo, Meta
+from recstack.reassemble.model import Answer, Choice, ErrorInfo, Meta, ToolCall
 
 
 class Family(Protocol):
@@ -150,3 +150,15 @@ def error_from_body(body: dict[str, Any], status: int | None) -> ErrorInfo:
     )
     code = integer(err.get("code"))
     return ErrorInfo(type=kind, status=status if status is not None else code, message=message)
+
+
+def single_choice(
+    role: str | None,
+    content: str | None,
+    reasoning: str | None,
+    tool_calls: list[ToolCall],
+    finish_reason: str | None,
+    refusal: str | None = None,
+) -> list[Choice]:
+    """The one choice of an API that has no ``n`` (Anthropic, interactions, Ollama...)."""
+    return [Choice(0, role, content, reasoning, refusal, tool_calls, finish_reason)]

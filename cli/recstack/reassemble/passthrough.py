@@ -1,0 +1,29 @@
+"""HTTP passthrough bodies that no richer family claims (rerank results, error bodies).
+
+An error body (HTTP status >= 400, or an ``error`` key) becomes ``Answer.error``;
+anything else is kept as-is in ``extra["body"]`` for display.
+"""
+
+from __future__ import annotations
+
+from recstack.model import BodyKind, Recording
+from recstack.reassemble.common import error_from_body, new_answer
+from recstack.reassemble.model import Answer
+
+
+class Passthrough:
+    name = "passthrough"
+
+    def claims(self, recording: Recording) -> bool:
+        return recording.body_kind is BodyKind.DICT
+
+    def build(self, recording: Recording) -> Answer:
+        answer = new_answer(recording, "passthrough")
+        body = recording.body
+        status = recording.status
+        if (status is not None and status >= 400) or "error" in body:
+            answer.error = error_from_body(body, status)
+            answer.kind = "error"
+        else:
+            answer.extra["body"] = body
+        return answer

@@ -1,0 +1,88 @@
+"""Server-sent events from recorded lines: ``event:`` / ``data:`` lines, blank-line dispatch.
+
+Recordings of raw HTTP streams (Anthropic-style ``/v1/messages``, Gemini
+``interactions``) store the body as a list of lines. ``ping`` events, comments and
+``[DONE]`` are dropped; ``data`` that is not JSON is kept as a string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+
+@dataclass
+class Event:
+    name: str | None  # the ``event:`` field, else the payload's own type
+    data: Any  # parsed JSON (usually a dict), or the raw string
+
+
+def _field(line: str) -> tuple[str, str]:
+    name, _, value = line.partition(":")
+    return name, value[1:] if value.startswith(" ") else value
+
+
+def _dispatch(name: str | None, data: list[str], out: list[Event]) -> None:
+    if not data:
+        return
+    raw = "\n".join(data)
+    if raw.strip() == "[DONE]":
+        return
+    try:
+        payload: Any = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        payload = raw
+    if name is None and isinstance(payload, dict):
+        kind = payload.get("type") or payload.get("event_type")
+        name = kind if isinstance(kind, str) else None
+    if name == "ping":
+        return
+    out.append(Event(name, payload))
+
+
+def parse_sse(lines: Iterable[Any]) -> list[Event]:
+    """The events in a list of SSE lines (non-string items are skipped)."""
+    events: list[Event] = []
+    name: str | None = None
+    data: list[str] = []
+    for item in lines:
+        if not isinstance(item, str):
+            continue
+        for line in item.split("\n") if "\n" in item else (item,):
+            line = line.rstrip("\r")
+            if line == "":
+                _dispatch(name, data, events)
+                name, data = None, []
+            elif line.startswith(":"):
+                continue
+            else:
+                field, value = _field(line)
+                if field == "event":
+                    name = value
+                elif field == "data":
+                    data.append(value)
+    _dispatch(name, data, events)
+    return events
+
+
+def sse_event_names(lines: list[Any], limit: int = 8) -> set[str]:
+    """The names of the first few events: enough for a family to claim the stream."""
+    names: set[str] = set()
+    for item in lines:
+        if isinstance(item, str) and item.startswith("event:"):
+            names.add(_field(item)[1].strip())
+        elif isinstance(item, str) and item.startswith("data:"):
+            try:
+                payload = orjson.loads(_field(item)[1])
+            except orjson.JSONDecodeError:
+                continue
+            if isinstance(payload, dict):
+                kind = payload.get("type") or payload.get("event_type")
+                if isinstance(kind, str):
+                    names.add(kind)
+        if len(names) >= limit:
+            break
+    return names
