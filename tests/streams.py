@@ -92,3 +92,22 @@ def chat_stream(*chunks: dict[str, Any], **response: Any) -> dict[str, Any]:
 
 def answer_of(data: dict[str, Any], path: str = "inline.json") -> Answer:
     return reassemble(Recording(path, data))
+
+
+def sse(*events: tuple[str, Any]) -> list[str]:
+    """Recorded SSE lines: ``event: NAME``, ``data: JSON``, ``""`` for each event."""
+    import json
+
+    lines: list[str] = []
+    for name, data in events:
+        payload = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
+        lines += [f"event: {name}", f"data: {payload}", ""]
+    return lines
+
+
+def passthrough(body: Any, *, streaming: bool, status: int | None = None) -> dict[str, Any]:
+    """An HTTP passthrough recording (``/v1/messages``, ``interactions``...)."""
+    req = {"test_id": "tests/test_x.py::test_y", "url": "http://h/v1/messages", "method": "POST"}
+    req["payload"] = {"model": "m", "stream": streaming}
+    extra = {"status": status} if status is not None else {}
+    return recording(body, streaming=streaming, req=req, **extra)

@@ -127,7 +127,7 @@ def meta_for(recording: Recording) -> Meta:
         streaming=recording.is_streaming,
         chunks=recording.chunk_count,
         status=recording.status,
-        body_type=type_of(items[0]) if items else None,
+        body_type=(type_of(items[0]) or None) if items else None,
     )
 
 
