@@ -17,7 +17,7 @@ from recstack.reassemble.model import Answer, Choice, ErrorInfo, Meta, ToolCall
 from recstack.reassemble.ollama import OllamaEmbed, OllamaModels, OllamaText
 from recstack.reassemble.openai_chat import OpenAIChatCompletion, OpenAIChatStream
 from recstack.reassemble.openai_completions import OpenAICompletions
-from recstack.reassemble.openai_misc import OpenAIEmbeddings, OpenAIModelList
+from recstack.reassemble.openai_misc import EmptyList, OpenAIEmbeddings, OpenAIModelList
 from recstack.reassemble.openai_responses import ResponseObject, ResponsesStream
 from recstack.reassemble.passthrough import Passthrough
 from recstack.reassemble.tools import FileProcessorResult, ToolResult
@@ -43,6 +43,7 @@ FAMILIES: list[Family] = [
     ResponseObject(),
     OpenAIEmbeddings(),
     OpenAIModelList(),
+    EmptyList(),
     OllamaText(),
     OllamaEmbed(),
     OllamaModels(),

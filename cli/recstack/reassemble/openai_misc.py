@@ -64,3 +64,21 @@ class OpenAIModelList:
         answer = new_answer(recording, "models")
         answer.models = [model_entry(data_of(item)) for item in recording.body]
         return answer
+
+
+class EmptyList:
+    """An empty body list: a model list with no models, or a stream that sent nothing."""
+
+    name = "empty-list"
+
+    def claims(self, recording: Recording) -> bool:
+        return recording.body == []
+
+    def build(self, recording: Recording) -> Answer:
+        if recording.is_streaming:
+            answer = new_answer(recording, "chat")
+            answer.notes.append("the stream sent no chunks")
+            return answer
+        answer = new_answer(recording, "models")
+        answer.models = []
+        return answer
