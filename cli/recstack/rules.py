@@ -1,0 +1,268 @@
+"""Consistency rules: what JSON Schema cannot say about a recording.
+
+Each rule is a small function over a :class:`~recstack.model.Recording` that yields
+findings (pointer + message); the table :data:`RULES` maps rule id -> description and
+is what ``recstack validate --list-rules`` prints. Only things that are certainly
+wrong belong here. Rules are tolerant: a value of the wrong type is the schema's
+business, so a rule simply says nothing about it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from recstack.model import Recording, is_typed
+
+# Finding ids that do not come from this module, for --list-rules.
+BUILTIN: dict[str, str] = {
+    "json": "The file is one strict JSON document: UTF-8, no NaN/Infinity, no trailing data, "
+    "not empty.",
+    "schema": "The document matches schemas/recording.schema.json (or --schema FILE).",
+    "duplicate-key": "An object repeats a key (a warning: the last value wins).",
+    "io": "The file can be read.",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule violation inside a recording."""
+
+    pointer: str
+    message: str
+    rule: str
+
+
+Check = Callable[[Recording], Iterator[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    description: str
+    check: Check
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(rule_id: str, description: str) -> Callable[[Callable[..., Any]], Check]:
+    """Register a rule function under ``rule_id``."""
+
+    def register(fn: Callable[..., Any]) -> Check:
+        RULES[rule_id] = Rule(rule_id, description, fn)
+        return fn
+
+    return register
+
+
+def check(recording: Recording) -> list[Finding]:
+    """Every rule's findings for one recording, in table order."""
+    return [finding for item in RULES.values() for finding in item.check(recording)]
+
+
+# --- helpers ------------------------------------------------------------------
+
+# Types that only ever arrive as chunks of a stream.
+STREAM_ONLY_TYPES = ("openai.types.chat.chat_completion_chunk.ChatCompletionChunk",)
+STREAM_ONLY_PREFIX = "openai.types.responses."
+STREAM_ONLY_SUFFIX = "Event"
+
+
+def type_family(type_name: str) -> str:
+    """The family of a ``__type__``: its class name (modules move between versions).
+
+    A Responses API stream mixes event classes by design: they are one family.
+    """
+    if type_name.startswith(STREAM_ONLY_PREFIX) and type_name.endswith(STREAM_ONLY_SUFFIX):
+        return "Responses API event"
+    return type_name.rsplit(".", 1)[-1]
+
+
+def _item_kind(item: Any) -> str | None:
+    if isinstance(item, str):
+        return "SSE line"
+    if isinstance(item, dict):
+        has_type = "__type__" in item or "__data__" in item
+        return "typed object" if has_type else "plain object"
+    return None  # the schema's business
+
+
+def _typed_family(item: Any) -> str | None:
+    if is_typed(item) and isinstance(item["__type__"], str):
+        return type_family(item["__type__"])
+    return None
+
+
+def _odd_one_out(
+    body: Any, key: Callable[[Any], str | None]
+) -> tuple[tuple[int, str], tuple[int, str]] | None:
+    """In a list body, the first item whose key differs from the first keyed item's.
+
+    Returns ((index, key) of the first keyed item, (index, key) of the odd one), or
+    None; items whose key is None are skipped.
+    """
+    if not isinstance(body, list):
+        return None
+    first: tuple[int, str] | None = None
+    for index, item in enumerate(body):
+        value = key(item)
+        if value is None:
+            continue
+        if first is None:
+            first = (index, value)
+        elif value != first[1]:
+            return first, (index, value)
+    return None
+
+
+def _is_stream_only(item: Any) -> bool:
+    if isinstance(item, str):
+        return True
+    if not is_typed(item) or not isinstance(item["__type__"], str):
+        return False
+    name = item["__type__"]
+    return name in STREAM_ONLY_TYPES or type_family(name) == "Responses API event"
+
+
+# --- the rules ----------------------------------------------------------------
+
+
+@rule(
+    "streaming-needs-list",
+    "`is_streaming: true` needs a list body (the chunks); null only for a recorded exception.",
+)
+def streaming_needs_list(recording: Recording) -> Iterator[Finding]:
+    response = recording.response
+    body = response.get("body")
+    if response.get("is_streaming") is not True or isinstance(body, list):
+        return
+    if body is None and recording.is_exception:
+        return
+    kind = "null" if body is None else "an object" if isinstance(body, dict) else "not a list"
+    yield Finding(
+        "/response/body",
+        f"is_streaming is true but the body is {kind}, not a list of chunks",
+        "streaming-needs-list",
+    )
+
+
+@rule(
+    "stream-needs-flag",
+    "A body of stream chunks (ChatCompletionChunk, Responses API events, SSE lines) needs "
+    "`is_streaming: true`.",
+)
+def stream_needs_flag(recording: Recording) -> Iterator[Finding]:
+    response = recording.response
+    body = response.get("body")
+    if response.get("is_streaming") is not False or not isinstance(body, list) or not body:
+        return
+    if all(_is_stream_only(item) for item in body):
+        yield Finding(
+            "/response/is_streaming",
+            "the body is a list of stream chunks but is_streaming is false",
+            "stream-needs-flag",
+        )
+
+
+@rule(
+    "exception-needs-data",
+    "`is_exception: true` needs `exception_data` (an object) or `exception_message`.",
+)
+def exception_needs_data(recording: Recording) -> Iterator[Finding]:
+    response = recording.response
+    if response.get("is_exception") is not True:
+        return
+    data, message = response.get("exception_data"), response.get("exception_message")
+    if isinstance(data, dict) or (isinstance(message, str) and message):
+        return
+    yield Finding(
+        "/response/is_exception",
+        "is_exception is true but there is neither exception_data nor exception_message",
+        "exception-needs-data",
+    )
+
+
+@rule(
+    "exception-needs-flag",
+    "`exception_data` or `exception_message` is set only when `is_exception` is true.",
+)
+def exception_needs_flag(recording: Recording) -> Iterator[Finding]:
+    response = recording.response
+    if response.get("is_exception") is True:
+        return
+    for key in ("exception_data", "exception_message"):
+        if response.get(key) is not None:
+            yield Finding(
+                f"/response/{key}",
+                f"{key} is set but is_exception is not true",
+                "exception-needs-flag",
+            )
+            return
+
+
+@rule(
+    "exception-body-null",
+    "A recorded exception that was not streamed has a null body (nothing was received).",
+)
+def exception_body_null(recording: Recording) -> Iterator[Finding]:
+    response = recording.response
+    if response.get("is_exception") is not True or response.get("is_streaming") is not False:
+        return
+    if response.get("body") is not None:
+        yield Finding(
+            "/response/body",
+            "is_exception is true and is_streaming false, but the body is not null",
+            "exception-body-null",
+        )
+
+
+@rule(
+    "list-one-kind",
+    "A list body holds one kind of item: typed objects, plain objects or SSE lines (strings).",
+)
+def list_one_kind(recording: Recording) -> Iterator[Finding]:
+    odd = _odd_one_out(recording.body, _item_kind)
+    if odd:
+        (first_index, first), (index, kind) = odd
+        yield Finding(
+            f"/response/body/{index}",
+            f"a {kind} in a body of {first}s (item {first_index} is a {first})",
+            "list-one-kind",
+        )
+
+
+@rule(
+    "chunk-family",
+    "The typed items of a list body (stream chunks, a model list) share one `__type__` family.",
+)
+def chunk_family(recording: Recording) -> Iterator[Finding]:
+    odd = _odd_one_out(recording.body, _typed_family)
+    if odd:
+        (first_index, first), (index, family) = odd
+        first_type = recording.body[first_index]["__type__"]
+        yield Finding(
+            f"/response/body/{index}/__type__",
+            f"{family} in a list of {first} (item {first_index} is {first_type})",
+            "chunk-family",
+        )
+
+
+@rule(
+    "test-id-match",
+    "The top-level `test_id` equals `request.test_id` where both are set.",
+)
+def test_id_match(recording: Recording) -> Iterator[Finding]:
+    top, inner = recording.data.get("test_id"), recording.request.get("test_id")
+    if isinstance(top, str) and isinstance(inner, str) and top != inner:
+        yield Finding(
+            "/request/test_id",
+            f"request.test_id differs from the top-level test_id {top!r}",
+            "test-id-match",
+        )
+
+
+def descriptions() -> dict[str, str]:
+    """Every finding id -> description: built-in ids first, then the rules."""
+    return {**BUILTIN, **{item.id: item.description for item in RULES.values()}}

@@ -1,0 +1,194 @@
+"""Finding, loading and applying the recording JSON Schema.
+
+Two engines, one schema: the compiled ``jsonschema_rs`` decides pass/fail (fast,
+every file), the pure-Python ``jsonschema`` explains failures (best-matching branch
+of an ``anyOf``, most relevant error first) and only runs on files that fail.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import jsonschema_rs
+from jsonschema.exceptions import ValidationError, best_match, relevance
+
+from recstack.locate import pointer_from
+from recstack.problems import Problem, RecstackError
+
+SCHEMA_NAME = "recording.schema.json"
+# The most findings reported per file: past that, a file is simply wrong.
+MAX_ERRORS = 20
+
+
+def packaged_schema_path() -> Path:
+    """The copy force-included in the wheel as ``recstack/schemas/``."""
+    return Path(__file__).resolve().parent / "schemas" / SCHEMA_NAME
+
+
+def source_schema_path() -> Path:
+    """``<repo>/schemas/`` in an editable install or a source checkout."""
+    return Path(__file__).resolve().parents[2] / "schemas" / SCHEMA_NAME
+
+
+def default_schema_path() -> Path:
+    """The packaged schema when installed from a wheel, else the repository's."""
+    packaged = packaged_schema_path()
+    return packaged if packaged.is_file() else source_schema_path()
+
+
+@dataclass(frozen=True)
+class SchemaError:
+    """One schema violation: where (JSON Pointer) and what."""
+
+    pointer: str
+    message: str
+
+
+@dataclass
+class Schema:
+    """A loaded schema with its fast checker; the explaining validator is built lazily."""
+
+    path: Path
+    document: dict[str, Any]
+    fast: Any = field(repr=False)
+    _explainer: Any = field(default=None, repr=False)
+
+    def is_valid(self, data: Any) -> bool:
+        """Pass/fail with the compiled engine."""
+        return bool(self.fast.is_valid(data))
+
+    @property
+    def explainer(self) -> jsonschema.protocols.Validator:
+        if self._explainer is None:
+            cls = jsonschema.validators.validator_for(self.document)
+            self._explainer = cls(self.document)
+        return self._explainer
+
+    def errors(self, data: Any, *, limit: int = MAX_ERRORS) -> list[SchemaError]:
+        """Every violation, most relevant first; anyOf/oneOf reduced to their best branch."""
+        found: list[SchemaError] = []
+        seen: set[str] = set()
+        for error in sorted(self.explainer.iter_errors(data), key=relevance):
+            best = best_match([error]) or error
+            item = SchemaError(pointer_from(best.absolute_path), describe(best))
+            # One finding per value: a second failing keyword there says the same thing again.
+            if item.pointer not in seen:
+                seen.add(item.pointer)
+                found.append(item)
+        if not found and not self.is_valid(data):
+            found = self._fast_errors(data)
+        return found[:limit]
+
+    def _fast_errors(self, data: Any) -> list[SchemaError]:
+        """Messages from the compiled engine (only if the two engines ever disagree)."""
+        return [
+            SchemaError(pointer_from(e.instance_path), e.message)
+            for e in self.fast.iter_errors(data)
+        ]
+
+
+def load_schema(path: Path | str | None = None) -> Schema:
+    """Load and compile a schema (default: the recording schema).
+
+    Raises RecstackError (rule ``schema-file``) for a schema that cannot be read,
+    is not JSON, or is not a valid JSON Schema.
+    """
+    return _load_cached(str(Path(path).resolve()) if path else str(default_schema_path()))
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path_text: str) -> Schema:
+    path = Path(path_text)
+
+    def fail(message: str) -> RecstackError:
+        return RecstackError(Problem(str(path), message, rule="schema-file"))
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise fail("schema not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise fail(f"cannot read schema: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise fail(f"schema is not valid JSON: {exc.msg} at {exc.lineno}:{exc.colno}") from None
+    if not isinstance(document, dict):
+        raise fail("schema is not a JSON object")
+    cls = jsonschema.validators.validator_for(document)
+    try:
+        cls.check_schema(document)
+    except jsonschema.SchemaError as exc:
+        raise fail(f"not a valid JSON Schema: {exc.message}") from None
+    try:
+        fast = jsonschema_rs.validator_for(document)
+    except (ValueError, jsonschema_rs.ReferencingError) as exc:
+        raise fail(f"schema cannot be compiled: {exc}") from None
+    return Schema(path, document, fast)
+
+
+# --- messages -----------------------------------------------------------------
+
+_KINDS = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    type(None): "null",
+}
+
+
+def json_kind(value: Any) -> str:
+    return _KINDS.get(type(value), type(value).__name__)
+
+
+def short(value: Any, width: int = 60) -> str:
+    """A value as short JSON, for messages."""
+    if isinstance(value, dict):
+        return "an object" if value else "{}"
+    if isinstance(value, list):
+        return "an array" if value else "[]"
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= width else text[: width - 4] + '…"'
+
+
+def _expected(types: Any) -> str:
+    names = [types] if isinstance(types, str) else list(types)
+    return " or ".join(names)
+
+
+def describe(error: ValidationError) -> str:
+    """A one-line message in JSON terms (null, not None; short values)."""
+    v, value, instance = error.validator, error.validator_value, error.instance
+    if v == "type":
+        got = json_kind(instance)
+        if isinstance(instance, (dict, list)) or instance is None:
+            return f"expected {_expected(value)}, got {got}"
+        return f"expected {_expected(value)}, got {got} {short(instance)}"
+    if v == "required":
+        missing = [k for k in value if isinstance(instance, dict) and k not in instance] or value
+        keys = ", ".join(short(k) for k in missing)
+        return f"missing required key{'s' if len(missing) > 1 else ''} {keys}"
+    if v == "additionalProperties" and isinstance(instance, dict):
+        allowed = set(error.schema.get("properties", {}))
+        extra = [k for k in instance if k not in allowed]
+        return f"unexpected key {short(extra[0]) if extra else ''}".rstrip()
+    if v == "pattern":
+        return f"{short(instance)} does not match {value!r}"
+    if v in ("const", "enum"):
+        options = [value] if v == "const" else value
+        return f"{short(instance)} is not one of {', '.join(short(o) for o in options)}"
+    if v in ("minimum", "maximum"):
+        word = "less than the minimum" if v == "minimum" else "more than the maximum"
+        return f"{short(instance)} is {word} {value}"
+    if v == "minLength":
+        return f"{short(instance)} is shorter than {value} character(s)"
+    message = error.message
+    return message if len(message) <= 200 else message[:197] + "…"
