@@ -1,0 +1,423 @@
+"""Make the volatile values of recordings deterministic (``recstack normalize``).
+
+:func:`normalize` rewrites one parsed recording under a profile of
+:mod:`recstack.volatile` and returns the new data with the list of changes; it never
+touches the request (hashed into the file name) and never mutates its input (the
+containers it changes are copied). :func:`normalize_file` reads, normalizes and
+(optionally) writes one file atomically; :func:`normalize_files` does it for many
+files on several cores.
+
+The ``llama-stack`` profile is upstream's normalizer exactly (GUIDE section 3):
+top-level keys of each typed object's ``__data__`` in ``response.body`` (the single
+body or each chunk), ``id`` -> ``"rec-" + H[:12]`` and ``created`` -> ``0`` unless
+``object == "model"``, ``created_at`` -> epoch, the four Ollama durations -> ``0``
+when not null, where H is the file stem after its last ``-``. Written bytes are
+``json.dumps(obj, indent=2) + "\\n"``.
+
+A recording whose ``rec-`` ids disagree with its file name was renamed (its request
+hash changed) without being re-recorded: it is reported apart (:class:`Renamed`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from recstack.loading import load_recording
+from recstack.parallel import pmap
+from recstack.problems import Problem, RecstackError
+from recstack.volatile import DEFAULT, PLAIN, PROFILES, SSE, TYPED, VolatileRule, rules_for
+from recstack.writing import canonical_bytes, write_if_changed
+
+CHANGED = "changed"
+UNCHANGED = "unchanged"
+ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field rewritten in one file: ``field`` from ``old`` to ``new`` in ``chunks`` places.
+
+    ``old`` is the first value seen; ``distinct_old`` counts the different values
+    replaced (OpenAI's obfuscation differs in every chunk).
+    """
+
+    rule: str
+    field: str
+    old: Any
+    new: Any
+    chunks: int
+    distinct_old: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "field": self.field,
+            "old": self.old,
+            "new": self.new,
+            "chunks": self.chunks,
+            "distinct_old": self.distinct_old,
+        }
+
+
+@dataclass(frozen=True)
+class Renamed:
+    """A recording whose ``rec-`` ids were made for another file name."""
+
+    expected: str  # "rec-" + the file name's hash[:12]
+    recorded: tuple[str, ...]  # the different rec- ids found in the file
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"expected": self.expected, "recorded": list(self.recorded)}
+
+
+@dataclass
+class Normalized:
+    """The result of normalizing one recording."""
+
+    data: Any
+    changes: list[Change] = field(default_factory=list)
+    renamed: Renamed | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes)
+
+
+def name_hash(path: Path | str) -> str:
+    """H: the file stem after its last ``-`` (the whole stem when it has none)."""
+    return Path(path).stem.rsplit("-", 1)[-1]
+
+
+def rec_id(path: Path | str) -> str:
+    """The deterministic id upstream writes for this file name."""
+    return "rec-" + name_hash(path)[:12]
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Equal as JSON: 0 and 0.0 and False are different values here."""
+    return type(old) is type(new) and old == new
+
+
+def _key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+class _Tally:
+    """Collects the changes of one file, grouped per rule."""
+
+    def __init__(self, expected_id: str) -> None:
+        self.expected_id = expected_id
+        self.groups: dict[str, tuple[VolatileRule, Any, Any, int, set[str]]] = {}
+        self.foreign_ids: dict[str, None] = {}
+
+    def seen(self, rule: VolatileRule, old: Any) -> None:
+        """An id value met (changed or not): watch for ids made for another name."""
+        if (
+            rule.from_name
+            and isinstance(old, str)
+            and old.startswith("rec-")
+            and old != self.expected_id
+        ):
+            self.foreign_ids.setdefault(old, None)
+
+    def add(self, rule: VolatileRule, old: Any, new: Any) -> None:
+        group = self.groups.get(rule.id)
+        if group is None:
+            self.groups[rule.id] = (rule, old, new, 1, {_key(old)})
+        else:
+            first_rule, first_old, first_new, count, olds = group
+            olds.add(_key(old))
+            self.groups[rule.id] = (first_rule, first_old, first_new, count + 1, olds)
+
+    def changes(self, order: Sequence[VolatileRule]) -> list[Change]:
+        out = []
+        for rule in order:
+            group = self.groups.get(rule.id)
+            if group is not None:
+                _, old, new, count, olds = group
+                out.append(Change(rule.id, rule.label, old, new, count, len(olds)))
+        return out
+
+    def renamed(self) -> Renamed | None:
+        if not self.foreign_ids:
+            return None
+        return Renamed(self.expected_id, tuple(sorted(self.foreign_ids)))
+
+
+def _get_path(obj: Any, keys: Sequence[str]) -> tuple[bool, Any]:
+    for key in keys:
+        if not isinstance(obj, dict) or key not in obj:
+            return False, None
+        obj = obj[key]
+    return True, obj
+
+
+def _set_path(obj: dict[str, Any], keys: Sequence[str], value: Any) -> dict[str, Any]:
+    """A copy of ``obj`` with the value at ``keys`` replaced (dicts copied along the path)."""
+    new = dict(obj)
+    if len(keys) == 1:
+        new[keys[0]] = value
+    else:
+        new[keys[0]] = _set_path(obj[keys[0]], keys[1:], value)
+    return new
+
+
+def _apply(
+    obj: dict[str, Any], rules: Sequence[VolatileRule], tally: _Tally, *, typed: bool
+) -> dict[str, Any] | None:
+    """Apply ``rules`` to one object; a changed copy, or None when nothing changed."""
+    new_obj: dict[str, Any] | None = None
+    for rule in rules:
+        if not rule.when(obj):
+            continue
+        found, old = _get_path(obj, rule.key)
+        if not found:
+            continue
+        if rule.skip_models and obj.get("object") == "model":
+            continue
+        if rule.skip_null and old is None:
+            continue
+        tally.seen(rule, old)
+        new = rule.replacement_for(tally.expected_id)
+        if _same(old, new):
+            continue
+        tally.add(rule, old, new)
+        if typed and len(rule.key) == 1:
+            if new_obj is None:
+                new_obj = dict(obj)
+            new_obj[rule.key[0]] = new
+        else:
+            new_obj = _set_path(new_obj if new_obj is not None else obj, rule.key, new)
+    return new_obj
+
+
+def _is_typed_item(item: Any) -> bool:
+    # Upstream's test: a dict with "__data__" (its value must be an object to touch).
+    return isinstance(item, dict) and isinstance(item.get("__data__"), dict)
+
+
+def _normalize_item(
+    item: Any,
+    typed_rules: Sequence[VolatileRule],
+    plain_rules: Sequence[VolatileRule],
+    tally: _Tally,
+) -> Any | None:
+    if _is_typed_item(item):
+        if not typed_rules:
+            return None
+        data = _apply(item["__data__"], typed_rules, tally, typed=True)
+        if data is None:
+            return None
+        new_item = dict(item)
+        new_item["__data__"] = data
+        return new_item
+    if isinstance(item, dict) and "__data__" not in item and plain_rules:
+        return _apply(item, plain_rules, tally, typed=False)
+    return None
+
+
+# --- raw SSE lines ----------------------------------------------------------------
+
+
+def _split_data_line(line: str) -> tuple[str, str] | None:
+    """``"data: {...}"`` -> (``"data: "``, ``"{...}"``) for JSON object payloads."""
+    if not line.startswith("data:"):
+        return None
+    cut = 6 if line.startswith("data: ") else 5
+    payload = line[cut:]
+    if not payload.startswith("{"):
+        return None
+    return line[:cut], payload
+
+
+def _rewrite_payload(
+    payload: str, obj: dict[str, Any], expected: dict[str, Any], edits: list[tuple[str, Any, Any]]
+) -> str | None:
+    """``payload`` (the JSON text of ``obj``) rewritten to hold ``expected``.
+
+    Only the edited values are replaced in the text, so the server's own layout
+    stays; when that cannot be done unambiguously, a payload that is exactly the
+    compact serialization of ``obj`` is re-serialized. None when neither works.
+    """
+    text = payload
+    for key, old, new in edits:
+        done = False
+        for sep in (":", ": "):
+            for ascii_only in (False, True):
+                before = json.dumps(key) + sep + json.dumps(old, ensure_ascii=ascii_only)
+                if text.count(before) == 1:
+                    after = json.dumps(key) + sep + json.dumps(new, ensure_ascii=ascii_only)
+                    text = text.replace(before, after)
+                    done = True
+                    break
+            if done:
+                break
+        if not done:
+            text = ""
+            break
+    if text:
+        try:
+            if json.loads(text) == expected:
+                return text
+        except ValueError:
+            pass
+    compact = {"separators": (",", ":"), "ensure_ascii": False}
+    if json.dumps(obj, **compact) == payload:
+        return json.dumps(expected, **compact)
+    return None
+
+
+def _normalize_sse_line(line: str, rules: Sequence[VolatileRule], tally: _Tally) -> str | None:
+    split = _split_data_line(line)
+    if split is None:
+        return None
+    prefix, payload = split
+    try:
+        obj = json.loads(payload)
+    except ValueError:
+        return None
+    if not isinstance(obj, dict):
+        return None
+    # Dry run on a scratch tally: the text rewrite may still refuse the line.
+    scratch = _Tally(tally.expected_id)
+    expected = _apply(obj, rules, scratch, typed=False)
+    for rule, old in _seen_ids(obj, rules):
+        tally.seen(rule, old)
+    if expected is None:
+        return None
+    edits = []
+    for rule in rules:
+        if rule.id in scratch.groups:
+            _, old, new, _, _ = scratch.groups[rule.id]
+            edits.append((rule.key[-1], old, new))
+    text = _rewrite_payload(payload, obj, expected, edits)
+    if text is None:
+        return None
+    for rule in rules:
+        if rule.id in scratch.groups:
+            _, old, new, _, _ = scratch.groups[rule.id]
+            tally.add(rule, old, new)
+    return prefix + text
+
+
+def _seen_ids(obj: dict[str, Any], rules: Sequence[VolatileRule]) -> Iterator[tuple[Any, Any]]:
+    for rule in rules:
+        if rule.from_name and rule.when(obj):
+            found, old = _get_path(obj, rule.key)
+            if found:
+                yield rule, old
+
+
+# --- one recording ----------------------------------------------------------------
+
+
+def normalize(data: Any, path: Path | str, profile: str = DEFAULT) -> Normalized:
+    """Normalize one parsed recording (``path`` names the file: its hash gives the ids).
+
+    Returns the new data (``data`` itself when nothing changed; never mutated) and
+    the changes, in the order of the rule table.
+    """
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r} (choose from {', '.join(PROFILES)})")
+    rules = rules_for(profile)
+    tally = _Tally(rec_id(path))
+    response = data.get("response") if isinstance(data, dict) else None
+    body = response.get("body") if isinstance(response, dict) else None
+    typed_rules = [r for r in rules if r.scope == TYPED]
+    plain_rules = [r for r in rules if r.scope == PLAIN]
+    sse_rules = [r for r in rules if r.scope == SSE]
+
+    new_body: Any = None
+    if isinstance(body, dict):
+        new_body = _normalize_item(body, typed_rules, plain_rules, tally)
+    elif isinstance(body, list):
+        items: list[Any] | None = None
+        for index, item in enumerate(body):
+            if isinstance(item, str):
+                new_item = _normalize_sse_line(item, sse_rules, tally) if sse_rules else None
+            else:
+                new_item = _normalize_item(item, typed_rules, plain_rules, tally)
+            if new_item is not None:
+                if items is None:
+                    items = list(body)
+                items[index] = new_item
+        new_body = items
+
+    result = Normalized(data, tally.changes(rules), tally.renamed())
+    if new_body is not None:
+        assert isinstance(response, dict)
+        new_response = dict(response)
+        new_response["body"] = new_body
+        new_data = dict(data)
+        new_data["response"] = new_response
+        result.data = new_data
+    return result
+
+
+# --- files ------------------------------------------------------------------------
+
+
+@dataclass
+class FileResult:
+    """What normalizing one file did (or would do)."""
+
+    path: str
+    status: str  # changed | unchanged | error
+    changes: list[Change] = field(default_factory=list)
+    renamed: Renamed | None = None
+    problem: Problem | None = None
+    written: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "status": self.status,
+            "written": self.written,
+            "changes": [change.to_dict() for change in self.changes],
+            "renamed": self.renamed.to_dict() if self.renamed else None,
+            "problem": self.problem.to_dict() if self.problem else None,
+        }
+
+
+def normalize_file(path: Path | str, profile: str = DEFAULT, *, write: bool = True) -> FileResult:
+    """Normalize one file in place (``write=False``: only report). Never raises for bad files."""
+    name = str(path)
+    try:
+        loaded = load_recording(path)
+    except RecstackError as exc:
+        return FileResult(name, ERROR, problem=exc.problem)
+    result = normalize(loaded.data, path, profile)
+    status = CHANGED if result.changed else UNCHANGED
+    outcome = FileResult(name, status, result.changes, result.renamed)
+    if write and result.changed:
+        try:
+            outcome.written = write_if_changed(
+                path, canonical_bytes(result.data), original=loaded.raw
+            )
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            problem = Problem(name, f"cannot write: {reason} (file left unchanged)", rule="io")
+            return FileResult(name, ERROR, result.changes, result.renamed, problem)
+    return outcome
+
+
+def _work(path: str, profile: str, write: bool) -> FileResult:
+    return normalize_file(path, profile, write=write)
+
+
+def normalize_files(
+    paths: Sequence[Path | str],
+    profile: str = DEFAULT,
+    *,
+    write: bool = True,
+    jobs: int | None = None,
+) -> Iterator[FileResult]:
+    """:func:`normalize_file` over many files on ``jobs`` processes, results in order."""
+    work = partial(_work, profile=profile, write=write)
+    yield from pmap(work, [os.fspath(p) for p in paths], jobs=jobs)
