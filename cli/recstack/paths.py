@@ -28,6 +28,11 @@ def join(parts: Iterable[str | int]) -> str:
 
 @lru_cache(maxsize=512)
 def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile("^" + glob_regex(pattern) + "$")
+
+
+def glob_regex(pattern: str) -> str:
+    """The (unanchored) regular expression for a path glob."""
     out = []
     i = 0
     while i < len(pattern):
@@ -43,7 +48,7 @@ def _compile(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(pattern[i]))
             i += 1
-    return re.compile("^" + "".join(out) + "$")
+    return "".join(out)
 
 
 def matches(path: str, pattern: str) -> bool:

@@ -1,0 +1,216 @@
+"""Compare one pair of recordings: a status and the list of changes.
+
+Order of work: byte-identical -> ``same``; parse both (an unreadable side -> ``error``);
+strip ignored fields (volatile table + ``--ignore``; nulls count as absent) and compare
+what is left: meta (``test_id``, ``id_normalization_mapping``), the request
+structurally, and the response through the reassembled answer plus the remaining
+fields (a stream by its envelope, so chunking alone never shows as a change).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from recstack.diffing.answer import compare_answers, trusted
+from recstack.diffing.ignore import Matcher, default_patterns, strip_recording
+from recstack.diffing.model import (
+    ADDED,
+    CHANGED,
+    EQUIVALENT,
+    ERROR,
+    FILE_ERROR,
+    RECHUNKED,
+    REMOVED,
+    SAME,
+    WHERE_META,
+    WHERE_REQUEST,
+    WHERE_RESPONSE,
+    Change,
+    FileDiff,
+    status_of,
+)
+from recstack.diffing.stream import (
+    chunk_count,
+    compare_envelopes,
+    drop_covered,
+    envelope,
+    is_stream,
+    summarize_vectors,
+)
+from recstack.diffing.structural import diff_values
+from recstack.loading import parse
+from recstack.model import Recording
+from recstack.problems import Problem, RecstackError
+from recstack.reassemble.model import Answer
+
+_META_SKIP = ("request", "response")
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to compare: ``strict`` ignores nothing by default; ``ignore`` adds patterns."""
+
+    strict: bool = False
+    ignore: tuple[str, ...] = ()
+
+    def patterns(self) -> list[str]:
+        return [*self.ignore] if self.strict else [*default_patterns(), *self.ignore]
+
+
+_matchers: dict[tuple[str, ...], Matcher] = {}
+
+
+def matcher_for(options: Options) -> Matcher:
+    key = tuple(options.patterns())
+    if key not in _matchers:
+        _matchers[key] = Matcher(key)
+    return _matchers[key]
+
+
+def read_recording(raw: bytes, label: str) -> dict[str, Any]:
+    """Parse a recording's bytes strictly; RecstackError with one clear problem if not."""
+    data, _ = parse(raw, label)
+    if not isinstance(data, dict):
+        raise RecstackError(
+            Problem(
+                label, "not a recording: the top level is not a JSON object", 1, 1, rule="shape"
+            )
+        )
+    for key in _META_SKIP:
+        if not isinstance(data.get(key), dict):
+            what = "missing" if key not in data else "not an object"
+            raise RecstackError(Problem(label, f"not a recording: {key!r} is {what}", rule="shape"))
+    return data
+
+
+def reassemble_safely(path: str, data: dict[str, Any]) -> Answer | None:
+    """The engine's answer, or None when the engine is missing or failed."""
+    try:
+        from recstack.reassemble import reassemble  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    try:
+        return reassemble(Recording(path, data))
+    except Exception:  # the engine promises never to raise; do not trust that here
+        return None
+
+
+def compare_bytes(
+    path: str,
+    old: bytes | None,
+    new: bytes | None,
+    options: Options = Options(),
+    *,
+    old_label: str | None = None,
+    new_label: str | None = None,
+) -> FileDiff:
+    """Compare two versions of one recording given as bytes (None: absent on that side)."""
+    if old is None and new is None:
+        return FileDiff(path, ERROR, [Change(WHERE_META, path, FILE_ERROR, None, "absent")])
+    if old is None:
+        return FileDiff(path, ADDED)
+    if new is None:
+        return FileDiff(path, REMOVED)
+    if old == new:
+        return FileDiff(path, SAME)
+    errors: list[Change] = []
+    parsed: list[dict[str, Any]] = []
+    for side, raw, label in (("before", old, old_label), ("after", new, new_label)):
+        try:
+            parsed.append(read_recording(raw, label or path))
+        except RecstackError as exc:
+            message = exc.problem.one_line()
+            errors.append(
+                Change(
+                    WHERE_META,
+                    side,
+                    FILE_ERROR,
+                    message if side == "before" else None,
+                    message if side == "after" else None,
+                )
+            )
+    if errors:
+        return FileDiff(path, ERROR, errors)
+    changes = compare_data(path, parsed[0], parsed[1], options)
+    status = (CHANGED if changes else EQUIVALENT) if options.strict else status_of(changes)
+    return FileDiff(path, status, changes)
+
+
+def compare_data(
+    path: str, before: dict[str, Any], after: dict[str, Any], options: Options = Options()
+) -> list[Change]:
+    """Every change between two parsed recordings (informational ones included)."""
+    matcher = matcher_for(options)
+    old, _ = strip_recording(before, matcher, drop_nulls=not options.strict)
+    new, _ = strip_recording(after, matcher, drop_nulls=not options.strict)
+    if old == new:
+        return []
+    changes = compare_meta(old, new, strict=options.strict)
+    if old["request"] != new["request"]:
+        changes += diff_values(
+            old["request"], new["request"], where=WHERE_REQUEST, prefix=["request"]
+        )
+    if old["response"] != new["response"]:
+        changes += compare_response(path, old, new, strict=options.strict)
+    return changes
+
+
+def _meta(data: dict[str, Any], strict: bool) -> dict[str, Any]:
+    meta = {k: v for k, v in data.items() if k not in _META_SKIP}
+    if not strict:
+        # An empty mapping is the same as none; a test_id missing on one side (the
+        # oldest layout has none) is unknown, not different.
+        if not meta.get("id_normalization_mapping"):
+            meta.pop("id_normalization_mapping", None)
+        meta = {k: v for k, v in meta.items() if v is not None}
+    return meta
+
+
+def compare_meta(old: dict[str, Any], new: dict[str, Any], *, strict: bool) -> list[Change]:
+    a, b = _meta(old, strict), _meta(new, strict)
+    if not strict and ("test_id" not in a or "test_id" not in b):
+        a.pop("test_id", None)
+        b.pop("test_id", None)
+    return diff_values(a, b, where=WHERE_META)
+
+
+def compare_response(
+    path: str, old: dict[str, Any], new: dict[str, Any], *, strict: bool
+) -> list[Change]:
+    a, b = old["response"], new["response"]
+    changes = diff_values(
+        {k: v for k, v in a.items() if k != "body"},
+        {k: v for k, v in b.items() if k != "body"},
+        where=WHERE_RESPONSE,
+        prefix=["response"],
+    )
+    body_a, body_b = a.get("body"), b.get("body")
+    if body_a == body_b:
+        return changes
+    answer_a = reassemble_safely(path, old)
+    answer_b = reassemble_safely(path, new)
+    both_trusted = trusted(answer_a) and trusted(answer_b)
+    answer_changes: list[Change] = []
+    if both_trusted:
+        answer_changes = compare_answers(answer_a, answer_b, strict=strict)  # type: ignore[arg-type]
+    changes += answer_changes
+    if is_stream(a) and is_stream(b) and not strict:
+        body_changes = compare_envelopes(
+            envelope(body_a, trusted=both_trusted), envelope(body_b, trusted=both_trusted)
+        )
+    else:
+        if both_trusted:
+            body_a, body_b = drop_covered(body_a), drop_covered(body_b)
+        body_changes = diff_values(
+            summarize_vectors(body_a),
+            summarize_vectors(body_b),
+            where=WHERE_RESPONSE,
+            prefix=["response", "body"],
+        )
+    changes += body_changes
+    if is_stream(a) and is_stream(b):
+        count_a, count_b = chunk_count(body_a), chunk_count(body_b)
+        if count_a != count_b or not (answer_changes or body_changes):
+            changes.append(Change(WHERE_RESPONSE, "response.body", RECHUNKED, count_a, count_b))
+    return changes

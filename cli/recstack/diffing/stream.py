@@ -1,0 +1,182 @@
+"""Compare stream bodies by meaning: what they carried, not how it was chunked.
+
+A stream's *envelope* maps each field path, with the chunk index generalized
+(``response.body[*].__data__.model``), to what the stream said there: the distinct
+values in order of first appearance, or, for text fragments, their concatenation.
+Two streams that differ only in chunking have equal envelopes. Fields the reassembled
+answer already compares (text, tool calls, usage, ...) are left out when the answer
+is trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from recstack.diffing.ignore import Matcher, is_sse_lines, parse_sse_line, strip
+from recstack.diffing.model import ITEM_ADDED, ITEM_REMOVED, TEXT, VALUE, WHERE_RESPONSE, Change
+from recstack.diffing.structural import is_text
+from recstack.model import is_typed
+
+# Keys whose values the reassembled answer covers (text, reasoning, tool calls, finish
+# reasons, usage, logprobs, stream deltas, GenAI candidates, Ollama final counts).
+COVERED_KEYS = (
+    "content",
+    "text",
+    "reasoning_content",
+    "reasoning",
+    "refusal",
+    "tool_calls",
+    "function_call",
+    "finish_reason",
+    "usage",
+    "logprobs",
+    "thinking",
+    "response",
+    "done_reason",
+    "prompt_eval_count",
+    "eval_count",
+    "delta",
+    "usage_metadata",
+    "candidates",
+    "stop_reason",
+    "content_block",
+    "outputs",
+)
+# Text fragments concatenated across chunks when no trusted answer covers them.
+FRAGMENT_KEYS = frozenset(
+    {
+        "content",
+        "text",
+        "reasoning_content",
+        "reasoning",
+        "refusal",
+        "arguments",
+        "thinking",
+        "response",
+        "partial_json",
+    }
+)
+
+_covered: Matcher | None = None
+
+# Numeric lists at least this long (embeddings, Ollama context) are compared as one value.
+VECTOR = 32
+
+
+def covered_matcher() -> Matcher:
+    global _covered
+    if _covered is None:
+        _covered = Matcher([f"response.body**.{key}" for key in COVERED_KEYS])
+    return _covered
+
+
+def drop_covered(body: Any) -> Any:
+    """``body`` without the fields the answer covers."""
+    stripped, _ = strip(body, covered_matcher(), "response.body")
+    return stripped
+
+
+def summarize_vectors(value: Any) -> Any:
+    """Long numeric lists replaced by a one-line digest (``1536 numbers, sha1 3f2a...``)."""
+    if isinstance(value, list):
+        if len(value) >= VECTOR and all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) for x in value
+        ):
+            digest = hashlib.sha1(json.dumps(value).encode()).hexdigest()[:12]
+            return f"<{len(value)} numbers, sha1 {digest}>"
+        return [summarize_vectors(item) for item in value]
+    if isinstance(value, dict):
+        return {key: summarize_vectors(item) for key, item in value.items()}
+    return value
+
+
+def is_stream(response: dict[str, Any]) -> bool:
+    body = response.get("body")
+    return isinstance(body, list) and (response.get("is_streaming") is True or is_sse_lines(body))
+
+
+def chunk_count(body: list[Any]) -> int:
+    """Chunks in a stream body (``data:`` events for raw SSE lines)."""
+    if is_sse_lines(body):
+        return sum(1 for line in body if line.startswith("data:"))
+    return len(body)
+
+
+def _items(body: list[Any]) -> list[tuple[str, Any]]:
+    out = []
+    for item in body:
+        if is_typed(item):
+            out.append(("response.body[*].__data__", item["__data__"]))
+        elif isinstance(item, str):
+            out.append(("response.body[*]", parse_sse_line(item)))
+        else:
+            out.append(("response.body[*]", item))
+    return out
+
+
+class _Envelope:
+    def __init__(self, concatenate: bool) -> None:
+        self.concatenate = concatenate
+        self.values: dict[str, list[Any]] = {}
+        self.seen: dict[str, set[str]] = {}
+        self.text: dict[str, str] = {}
+
+    def add(self, path: str, key: str | int | None, value: Any) -> None:
+        if isinstance(value, dict):
+            if not value:
+                self._leaf(path, value)
+            for sub, item in value.items():
+                self.add(f"{path}.{sub}", sub, item)
+        elif isinstance(value, list):
+            if not value:
+                self._leaf(path, value)
+            for index, item in enumerate(value):
+                self.add(f"{path}[{index}]", index, item)
+        elif self.concatenate and isinstance(value, str) and key in FRAGMENT_KEYS:
+            self.text[path] = self.text.get(path, "") + value
+        else:
+            self._leaf(path, value)
+
+    def _leaf(self, path: str, value: Any) -> None:
+        token = json.dumps(value, sort_keys=True)
+        seen = self.seen.setdefault(path, set())
+        if token not in seen:
+            seen.add(token)
+            self.values.setdefault(path, []).append(value)
+
+    def result(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for path, values in self.values.items():
+            out[path] = values[0] if len(values) == 1 else values
+        out.update(self.text)
+        return out
+
+
+def envelope(body: list[Any], *, trusted: bool) -> dict[str, Any]:
+    """Field path -> what the stream said there (see the module docstring).
+
+    ``trusted``: the answer covers the text, so covered fields are left out; otherwise
+    text fragments are concatenated so that any change in them still shows.
+    """
+    env = _Envelope(concatenate=not trusted)
+    for prefix, item in _items(body):
+        if trusted:
+            item, _ = strip(item, covered_matcher(), prefix)
+        env.add(prefix, None, summarize_vectors(item))
+    return env.result()
+
+
+def compare_envelopes(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
+    changes: list[Change] = []
+    for path in sorted(before.keys() | after.keys()):
+        if path not in after:
+            changes.append(Change(WHERE_RESPONSE, path, ITEM_REMOVED, before[path], None))
+        elif path not in before:
+            changes.append(Change(WHERE_RESPONSE, path, ITEM_ADDED, None, after[path]))
+        elif before[path] != after[path]:
+            a, b = before[path], after[path]
+            kind = TEXT if is_text(a, b) else VALUE
+            changes.append(Change(WHERE_RESPONSE, path, kind, a, b))
+    return changes
