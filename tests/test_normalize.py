@@ -1,0 +1,483 @@
+"""`recstack normalize`: parity with upstream's normalizer, drift caught and fixed, safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from recstack.loading import canonical_bytes
+from recstack.normalize import name_hash, normalize, normalize_file, rec_id
+
+from cli_helpers import run
+
+# Files of the shared real/ folder that upstream's normalizer would still change.
+# Two were renamed (their request hash changed) without re-recording: their rec- ids
+# were made from the old name. One Ollama embed recording of the 2025-10 tree was
+# never normalized at all (created_at null, durations as measured).
+RENAMED = {
+    "agents-ae230a6062d097d51a5a54cb41852f7f33f6b2c7a400039007c0822cac28d434.json": (
+        "rec-adf150be9638",
+        "rec-ae230a6062d0",
+    ),
+    "tool_runtime-632ce0140a65d71196900f356f4790795b4504dd4bf4a31c9e3d2733f0faf2db.json": (
+        "rec-b24590574a85",
+        "rec-632ce0140a65",
+    ),
+}
+NEVER_NORMALIZED = "old-recordings-6f7a633cda93.json"
+UPSTREAM_WOULD_CHANGE = {*RENAMED, NEVER_NORMALIZED}
+
+WITH_MAPPING = [
+    "old-responses-0413e144be29fe1ffbd0e6511b9ec1e76840d7147993a26057f07246640a7cea.json",
+    "old-responses-1b0c005eb4b93c22ec7211904cab5145194ec832d8e436fee11599c1c2d80fd8.json",
+    "old-responses-b7c02d59e1fa664de53afecc490f0bb6d7889a12817d450089650c31351a05d0.json",
+    "old-responses-e7777f594336f5ad72b1c9b12db316808a248f008a07ea177c5c88c746004e04.json",
+]
+MODEL_LISTS = [
+    "common-models-3a641f25d65695766fb77e424273f716b852f371e1e87f6e14fd5672b1ab6005-4a65eed3.json",
+    "old-recordings-models-bd032f995f2a-7becc84f.json",
+    "old-recordings-models-bd032f995f2a-cf0b7036.json",
+    "responses-models-64a2277c90f0f42576f60c1030e3a020403d34a95f56931b792d5939f4cebc57-46bed5ab.json",
+]
+OLLAMA_STREAMS = ["old-recordings-04172112ffbb.json", "old-recordings-ff7db0102b28.json"]
+SSE_MESSAGES = "messages-f22657bfd86db6348c0a0d0b17332dcfc038b345d2a7be8da4b880a433d36a52.json"
+GENAI_STREAM = "responses-0c26a61a745b8fa33eff39bcd8b3e8af90396e4004562bb81138b0db8aa051a5.json"
+INTERACTIONS_STREAM = (
+    "interactions-df62e523dd87272e5c55c19d29a36f73aabf0a05969ccc611b6d434bfa1c255d.json"
+)
+INTERACTION_ID = "v1_Chc0QkhlYVp5R0ZxSzEyOG9QLTV1RndRWRIXNEJIZWFaeUdGcUsxMjhvUC01dUZ3UVk"
+OPENAI_STREAM = "responses-463ab0e2f2914026cfa3c742259c43af318468eb4ef84fd4008ebb40824b7e86.json"
+
+
+def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
+    """Bytes and mtime of every file under ``root``."""
+    return {
+        str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def age(root: Path) -> None:
+    """Move every mtime an hour back, so a rewrite cannot hide within clock resolution."""
+    for path in root.rglob("*.json"):
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns - 3600 * 10**9))
+
+
+def typed_items(data: dict[str, Any]) -> list[dict[str, Any]]:
+    body = data["response"].get("body")
+    items = body if isinstance(body, list) else [body]
+    return [i["__data__"] for i in items if isinstance(i, dict) and "__data__" in i]
+
+
+def drift(data: dict[str, Any], rng: random.Random, *, obfuscation: bool) -> int:
+    """What a fresh re-recording does: new ids, timestamps and durations. Returns edits."""
+    edits = 0
+    for item in typed_items(data):
+        if not isinstance(item, dict):
+            continue
+        is_model = item.get("object") == "model"
+        if "id" in item and not is_model:
+            item["id"] = f"chatcmpl-{rng.getrandbits(64):016x}"
+            edits += 1
+        if "created" in item and not is_model:
+            item["created"] = rng.randint(1_700_000_000, 1_800_000_000)
+            edits += 1
+        if "created_at" in item:
+            item["created_at"] = f"2026-05-07T10:{rng.randint(10, 59)}:00.123456Z"
+            edits += 1
+        for name in ("total_duration", "load_duration", "prompt_eval_duration", "eval_duration"):
+            if item.get(name) is not None:
+                item[name] = rng.randint(1, 10**10)
+                edits += 1
+        if obfuscation and isinstance(item.get("obfuscation"), str):
+            item["obfuscation"] = f"{rng.getrandbits(40):x}"
+            edits += 1
+    return edits
+
+
+def drift_tree(root: Path, *, skip: set[str] = frozenset(), obfuscation: bool = True) -> list[Path]:
+    """Drift every file under ``root`` that has something to drift; the list of them."""
+    rng = random.Random(7)
+    drifted = []
+    for path in sorted(root.glob("*.json")):
+        if path.name in skip:
+            continue
+        data = json.loads(path.read_bytes())
+        if drift(data, rng, obfuscation=obfuscation):
+            path.write_bytes(canonical_bytes(data))
+            drifted.append(path)
+    return drifted
+
+
+# --- parity with upstream -------------------------------------------------------------
+
+
+def test_upstream_profile_finds_only_the_known_exceptions(real_copy: Path) -> None:
+    result = run("normalize", "--profile", "llama-stack", "--check", real_copy)
+    assert result.exit_code == 1
+    listed = {
+        Path(line.split(" ", 2)[2].split(":")[0]).name
+        for line in result.stdout.splitlines()
+        if line.startswith("would normalize ")
+    }
+    assert listed == UPSTREAM_WOULD_CHANGE
+    total = len(list(real_copy.glob("*.json")))
+    assert result.stdout.splitlines()[-1] == (
+        f"3 would change, {total - 3} unchanged, 2 renamed-recording mismatches, 0 errors"
+    )
+    for name, (recorded, expected) in RENAMED.items():
+        assert (
+            f"{real_copy / name}: renamed recording: its ids are {recorded}, "
+            f"its file name gives {expected}"
+        ) in result.stdout
+
+
+def test_upstream_profile_rewrites_only_those_and_keeps_the_rest(real_copy: Path) -> None:
+    age(real_copy)
+    before = snapshot(real_copy)
+    result = run("normalize", "-p", "llama-stack", real_copy)
+    assert result.exit_code == 0, result.stderr
+    after = snapshot(real_copy)
+    touched = {name for name in before if before[name] != after[name]}
+    assert touched == UPSTREAM_WOULD_CHANGE
+    renamed = json.loads((real_copy / next(iter(RENAMED))).read_bytes())
+    assert {item["id"] for item in typed_items(renamed)} == {"rec-ae230a6062d0"}
+    embed = json.loads((real_copy / NEVER_NORMALIZED).read_bytes())["response"]["body"]
+    assert embed["__data__"]["created_at"] == "1970-01-01T00:00:00.000000Z"
+    assert embed["__data__"]["total_duration"] == 0
+    assert embed["__data__"]["prompt_eval_duration"] is None  # null stays null
+
+
+@pytest.mark.parametrize("name", WITH_MAPPING + MODEL_LISTS + OLLAMA_STREAMS)
+def test_special_files_are_already_normalized(real_dir: Path, name: str) -> None:
+    result = normalize_file(real_dir / name, "llama-stack", write=False)
+    assert (result.status, result.changes, result.renamed) == ("unchanged", [], None)
+
+
+def test_model_lists_keep_their_ids_and_created(real_dir: Path) -> None:
+    path = real_dir / MODEL_LISTS[0]
+    data = json.loads(path.read_bytes())
+    for item in typed_items(data):
+        item["created"] = 123  # a model's created is a fact about the model
+    for profile in ("llama-stack", "default"):
+        assert not normalize(data, path, profile).changed
+
+
+def test_mapping_is_kept_and_request_never_touched(real_dir: Path) -> None:
+    path = real_dir / WITH_MAPPING[1]
+    data = json.loads(path.read_bytes())
+    data["request"]["body"]["id"] = "chatcmpl-in-the-request"
+    before = json.dumps(data)
+    result = normalize(data, path, "default")
+    assert json.dumps(data) == before  # the input is never mutated
+    assert result.data["request"] is data["request"]
+    assert result.data["id_normalization_mapping"] == {
+        "file-1": "file-d7cee10212814cfcb75cc091eee11688"
+    }
+    assert [c.field for c in result.changes] == ["obfuscation"]
+
+
+def test_name_hash_follows_upstream() -> None:
+    assert name_hash("x/agents-75ae2f583e3e.json") == "75ae2f583e3e"
+    assert name_hash("models-bd032f995f2a-7becc84f.json") == "7becc84f"
+    assert name_hash("04172112ffbb.json") == "04172112ffbb"
+    assert rec_id("75ae2f583e3eb3920933f9df9ff65fa5.json") == "rec-75ae2f583e3e"
+
+
+# --- drift caught and fixed ------------------------------------------------------------
+
+
+def test_drifted_copies_are_caught_and_fixed_to_the_original_bytes(
+    real_dir: Path, real_copy: Path
+) -> None:
+    drifted = drift_tree(real_copy, skip=UPSTREAM_WOULD_CHANGE, obfuscation=False)
+    assert len(drifted) > 40
+    assert all(p.read_bytes() != (real_dir / p.name).read_bytes() for p in drifted)
+
+    check = run("normalize", "-p", "llama-stack", "--check", real_copy)
+    assert check.exit_code == 1
+    assert f"{len(drifted) + 3} would change" in check.stdout
+
+    result = run("normalize", "-p", "llama-stack", real_copy)
+    assert result.exit_code == 0
+    for path in real_copy.glob("*.json"):
+        if path.name not in UPSTREAM_WOULD_CHANGE:
+            assert path.read_bytes() == (real_dir / path.name).read_bytes(), path.name
+
+
+def test_default_profile_fixes_drift_to_the_same_bytes(real_copy: Path, tmp_path: Path) -> None:
+    clean = tmp_path / "clean"
+    shutil.copytree(real_copy, clean)
+    assert run("normalize", clean).exit_code == 0
+    drift_tree(real_copy)
+    assert run("normalize", real_copy).exit_code == 0
+    for path in clean.glob("*.json"):
+        assert (real_copy / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_default_profile_on_real_recordings(real_copy: Path) -> None:
+    result = run("normalize", "--diff", real_copy)
+    assert result.exit_code == 0
+    out = result.stdout
+    assert 'obfuscation: "QmTXstGvpa8" (+14 other values) -> "" (15 chunks)' in out
+    assert 'response_id: "nPPMaZWQCp-xmPUPu9qtoA4" -> "rec-0c26a61a745b" (3 chunks)' in out
+    assert (
+        'sdk_http_response.headers.Date: "Wed, 01 Apr 2026 10:29:48 GMT" -> '
+        '"Thu, 01 Jan 1970 00:00:00 GMT" (3 chunks)'
+    ) in out
+    assert 'message.id: "msg_812f019850cce212423fb87a" -> "rec-f22657bfd86d" (1 chunk)' in out
+    assert 'interaction.created: "2026-04-14T10:07:29Z" -> "1970-01-01T00:00:00Z"' in out
+    assert "system_fingerprint" not in out  # kept: it names the backend build
+    assert "tool_calls" not in out  # echoed by the next request: never rewritten
+    assert out.splitlines()[-1].startswith("21 would change, 61 unchanged, 2 renamed")
+
+
+def test_sse_lines_keep_their_layout_except_the_value(real_copy: Path) -> None:
+    path = real_copy / SSE_MESSAGES
+    before = json.loads(path.read_bytes())["response"]["body"]
+    assert run("normalize", path).exit_code == 0
+    after = json.loads(path.read_bytes())["response"]["body"]
+    changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
+    assert len(changed) == 1
+    old, new = changed[0]
+    assert new == old.replace('"id":"msg_812f019850cce212423fb87a"', '"id":"rec-f22657bfd86d"')
+
+
+def test_interaction_ids_and_tool_call_ids_are_never_rewritten(real_dir: Path) -> None:
+    # Both are sent back by a later request (previous_interaction_id, tool_call_id).
+    stream = real_dir / INTERACTIONS_STREAM
+    lines = normalize(json.loads(stream.read_bytes()), stream).data["response"]["body"]
+    assert sum(INTERACTION_ID in line for line in lines) == 3
+    calls = 0
+    for path in sorted(real_dir.glob("*.json")):
+        data = json.loads(path.read_bytes())
+        assert _tool_call_ids(normalize(data, path).data) == _tool_call_ids(data)
+        calls += len(_tool_call_ids(data))
+    assert calls > 10
+
+
+def _tool_call_ids(value: Any) -> list[str]:
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "tool_calls" and isinstance(item, list):
+                found += [c.get("id") for c in item if isinstance(c, dict)]
+            found += _tool_call_ids(item)
+    elif isinstance(value, list):
+        for item in value:
+            found += _tool_call_ids(item)
+    return found
+
+
+# --- idempotence, dry runs, validity ------------------------------------------------------
+
+
+@pytest.mark.parametrize("profile", ["default", "llama-stack"])
+def test_second_run_changes_nothing(real_copy: Path, profile: str) -> None:
+    drift_tree(real_copy)
+    assert run("normalize", "-p", profile, real_copy).exit_code == 0
+    age(real_copy)
+    before = snapshot(real_copy)
+    again = run("normalize", "-p", profile, real_copy)
+    assert again.exit_code == 0
+    assert again.stdout.startswith("0 changed, ")
+    assert snapshot(real_copy) == before
+    assert run("normalize", "-p", profile, "--check", real_copy).exit_code == 0
+
+
+@pytest.mark.parametrize("flags", [["--check"], ["--diff"], ["--check", "--diff"]])
+def test_check_and_diff_write_nothing(real_copy: Path, flags: list[str]) -> None:
+    drift_tree(real_copy)
+    age(real_copy)
+    before = snapshot(real_copy)
+    result = run("normalize", *flags, real_copy)
+    assert result.exit_code == (1 if "--check" in flags else 0)
+    assert snapshot(real_copy) == before
+
+
+def test_unchanged_files_keep_their_mtime(real_copy: Path) -> None:
+    age(real_copy)
+    before = snapshot(real_copy)
+    assert run("normalize", real_copy).exit_code == 0
+    after = snapshot(real_copy)
+    for name, (raw, mtime) in before.items():
+        if after[name][0] == raw:
+            assert after[name][1] == mtime, name
+
+
+def test_normalized_files_still_validate(real_copy: Path) -> None:
+    validate = pytest.importorskip("recstack.validate")
+    drift_tree(real_copy)
+    assert run("normalize", real_copy).exit_code == 0
+    for path in sorted(real_copy.glob("*.json")):
+        errors = [p for p in validate.validate_file(path) if p.severity == "error"]
+        assert errors == [], errors[0].one_line() if errors else ""
+
+
+def test_file_mode_is_kept(real_copy: Path) -> None:
+    path = real_copy / OPENAI_STREAM
+    path.chmod(0o640)
+    assert run("normalize", path).exit_code == 0
+    assert path.stat().st_mode & 0o777 == 0o640
+
+
+# --- atomicity -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fail_at", ["replace", "fsync"])
+def test_failed_write_leaves_the_original_and_no_temp_file(
+    real_copy: Path, monkeypatch: pytest.MonkeyPatch, fail_at: str
+) -> None:
+    import recstack.writing as writing
+
+    target = real_copy / OPENAI_STREAM
+    original = target.read_bytes()
+
+    def boom(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(writing.os, fail_at, boom)
+    result = run("normalize", target, real_copy / GENAI_STREAM)
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 2
+    assert f"{target}: cannot write: No space left on device (file left unchanged)" in (
+        result.stderr
+    )
+    assert target.read_bytes() == original
+    assert sorted(p.name for p in real_copy.iterdir() if not p.name.endswith(".json")) == []
+
+
+def test_interrupted_write_leaves_the_original(
+    real_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import recstack.writing as writing
+
+    target = real_copy / OPENAI_STREAM
+    original = target.read_bytes()
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(writing.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        normalize_file(target)
+    assert target.read_bytes() == original
+    assert [p.name for p in real_copy.iterdir() if p.name.startswith(".")] == []
+
+
+# --- bad input, stdin, exit codes, formats ---------------------------------------------
+
+
+def test_bad_files_are_reported_and_the_rest_normalized(real_copy: Path) -> None:
+    bad = {
+        "empty.json": b"",
+        "truncated.json": b'{"request": {}, "response": {"body": [',
+        "latin1.json": b'{"request": {}, "response": {"body": "\xe9"}}',
+        "array.json": b"[1, 2]\n",
+    }
+    for name, raw in bad.items():
+        (real_copy / name).write_bytes(raw)
+    result = run("normalize", real_copy)
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 4
+    for name, raw in bad.items():
+        assert (real_copy / name).read_bytes() == raw
+        assert sum(line.startswith(str(real_copy / name)) for line in lines) == 1
+    assert "Traceback" not in result.stderr
+    assert result.stdout.splitlines()[-1].endswith(", 4 errors")
+    assert "21 changed" in result.stdout
+
+
+def test_paths_on_stdin(real_copy: Path) -> None:
+    paths = f"{real_copy / OPENAI_STREAM}\n\n{real_copy / MODEL_LISTS[0]}\n"
+    result = run("normalize", "--check", "-", input=paths)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"would normalize {real_copy / OPENAI_STREAM}: obfuscation",
+        "1 would change, 1 unchanged, 0 renamed-recording mismatches, 0 errors",
+    ]
+
+
+def test_exit_codes(real_copy: Path) -> None:
+    clean = real_copy / MODEL_LISTS[0]
+    assert run("normalize", "--check", clean).exit_code == 0
+    assert run("normalize", "--check", real_copy / OPENAI_STREAM).exit_code == 1
+    assert run("normalize", real_copy / OPENAI_STREAM).exit_code == 0
+    missing = run("normalize", real_copy / "nope.json", clean)
+    assert missing.exit_code == 2
+    assert f"{real_copy / 'nope.json'}: no such file or directory" in missing.stderr
+    no_paths = run("normalize")
+    assert no_paths.exit_code == 2
+    assert "give at least one PATH" in no_paths.stderr
+    assert run("normalize", "--profile", "nope", clean).exit_code == 2
+    assert run("normalize", "--jobs", "-1", clean).exit_code == 2
+
+
+def test_json_output(real_copy: Path) -> None:
+    result = run("normalize", "--check", "--format", "json", real_copy)
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["profile"] == "default"
+    assert document["mode"] == "check"
+    assert document["summary"] == {
+        "changed": 21,
+        "unchanged": 61,
+        "renamed": 2,
+        "errors": 0,
+        "missing": 0,
+    }
+    by_name = {Path(f["path"]).name: f for f in document["files"]}
+    renamed = by_name[next(iter(RENAMED))]
+    assert renamed["renamed"] == {"expected": "rec-ae230a6062d0", "recorded": ["rec-adf150be9638"]}
+    assert renamed["changes"] == [
+        {
+            "rule": "id",
+            "field": "id",
+            "old": "rec-adf150be9638",
+            "new": "rec-ae230a6062d0",
+            "chunks": 13,
+            "distinct_old": 1,
+        }
+    ]
+    assert by_name[MODEL_LISTS[0]]["status"] == "unchanged"
+    assert not any(f["written"] for f in document["files"])
+
+
+def test_list_rules(tmp_path: Path) -> None:
+    text = run("normalize", "--list-rules")
+    assert text.exit_code == 0
+    assert text.stdout.startswith("Profile default rewrites 18 of 22 rules")
+    assert "* obfuscation  [default]" in text.stdout
+    assert "  system_fingerprint  [diff only]" in text.stdout
+    upstream = run("normalize", "--list-rules", "-p", "llama-stack", "-f", "json")
+    rules = json.loads(upstream.stdout)["rules"]
+    assert [r["id"] for r in rules if r["in_profile"]] == [
+        "id",
+        "created",
+        "created_at",
+        "total_duration",
+        "load_duration",
+        "prompt_eval_duration",
+        "eval_duration",
+    ]
+    assert all(r["reason"] for r in rules)
+
+
+def test_parallel_jobs_give_the_same_result(real_copy: Path, tmp_path: Path) -> None:
+    # 164 files: above the size where the process pool is used.
+    twin = tmp_path / "twin"
+    shutil.copytree(real_copy, twin)
+    serial = run("normalize", "--check", "-f", "json", "-j", "1", real_copy, twin)
+    parallel = run("normalize", "--check", "-f", "json", "-j", "2", real_copy, twin)
+    assert serial.exit_code == parallel.exit_code == 1
+    assert json.loads(serial.stdout) == json.loads(parallel.stdout)
+    assert json.loads(parallel.stdout)["summary"]["changed"] == 42
