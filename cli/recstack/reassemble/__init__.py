@@ -79,6 +79,7 @@ def reassemble(recording: Recording) -> Answer:
     answer: Answer | None = None
     if error is not None and recording.body_kind in (BodyKind.NULL, BodyKind.EMPTY_LIST):
         answer = Answer(meta=meta_for(recording), kind="exception")
+        answer.meta.family = "exception"
     else:
         for family in FAMILIES:
             try:
