@@ -3,7 +3,8 @@ or between two revisions (``REV1..REV2``), old versions read with ``git cat-file
 
 Also the external-diff calling convention (``GIT_EXTERNAL_DIFF`` / ``diff.external``):
 git runs the command with 7 arguments ``path old-file old-hex old-mode new-file
-new-hex new-mode``; ``/dev/null`` stands for a side that does not exist.
+new-hex new-mode`` (9 for a rename: ``... new-path similarity-message``);
+``/dev/null`` stands for a side that does not exist.
 """
 
 from __future__ import annotations
@@ -189,9 +190,9 @@ NULL_FILE = "/dev/null"
 
 
 def looks_like_external(args: Sequence[str]) -> bool:
-    """True for git's 7-argument external diff call."""
+    """True for git's 7-argument (9 for a rename) external diff call."""
     return (
-        len(args) == 7
+        len(args) in (7, 9)
         and bool(_HEX.match(args[2]) and _MODE.match(args[3]))
         and bool(_HEX.match(args[5]) and _MODE.match(args[6]))
     )
@@ -199,7 +200,7 @@ def looks_like_external(args: Sequence[str]) -> bool:
 
 def external_pair(args: Sequence[str]) -> Pair:
     """The pair git asks an external diff command to show."""
-    if len(args) != 7:
+    if len(args) not in (7, 9):
         raise RecstackError(
             Problem(
                 "--git-external",
@@ -208,7 +209,9 @@ def external_pair(args: Sequence[str]) -> Pair:
                 rule="usage",
             )
         )
-    path, old_file, _, _, new_file, _, _ = args
+    path, old_file, _, _, new_file = args[:5]
+    new_path = args[7] if len(args) == 9 else path
     old = None if old_file == NULL_FILE else old_file
     new = None if new_file == NULL_FILE else new_file
-    return Pair(path, old, new, f"a/{path}", f"b/{path}")
+    shown = path if new_path == path else f"{path} -> {new_path}"
+    return Pair(shown, old, new, f"a/{path}", f"b/{new_path}")

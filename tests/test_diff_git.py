@@ -1,0 +1,223 @@
+"""`recstack diff --git` and plugging recstack into `git diff` itself."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from diff_fixtures import stream_recording, write
+
+from cli_helpers import run_process
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
+
+TEXT = "Paris is the capital of France. It sits on the Seine."
+RECSTACK = f"{sys.executable} -m recstack"
+
+
+def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    merged = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+        "NO_COLOR": "1",
+        **(env or {}),
+    }
+    proc = subprocess.run(
+        ["git", *args], cwd=repo, capture_output=True, text=True, env=merged, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """main: three recordings; branch `rerecord` (checked out): one re-chunked, one with a
+    new answer, one deleted, one added (committed), then an untracked one in the tree."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    rec = repo / "tests" / "recordings"
+    write(rec / "chunked.json", stream_recording(TEXT, parts=8))
+    write(rec / "answer.json", stream_recording(TEXT))
+    write(rec / "gone.json", stream_recording("Bye."))
+    (repo / "notes.txt").write_text("not a recording\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "recordings")
+    git(repo, "checkout", "-q", "-b", "rerecord")
+    write(rec / "chunked.json", stream_recording(TEXT, parts=5, seed=40))
+    write(rec / "answer.json", stream_recording(TEXT.replace("Seine", "Loire")))
+    (rec / "gone.json").unlink()
+    write(rec / "new.json", stream_recording("Hello."))
+    (repo / "notes.txt").write_text("changed, still not a recording\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "re-record")
+    write(rec / "untracked.json", stream_recording("Hi."))
+    return repo
+
+
+def statuses(stdout: str) -> dict[str, str]:
+    return {f["path"]: f["status"] for f in json.loads(stdout)["files"]}
+
+
+def test_git_default_is_merge_base_vs_working_tree(repo: Path) -> None:
+    result = run_process("diff", "--git", "--format", "json", cwd=repo)
+    assert result.exit_code == 1, result.stderr
+    assert statuses(result.stdout) == {
+        "tests/recordings/answer.json": "changed",
+        "tests/recordings/chunked.json": "equivalent",
+        "tests/recordings/gone.json": "removed",
+        "tests/recordings/new.json": "added",
+        "tests/recordings/untracked.json": "added",
+    }
+
+
+def test_git_rev_vs_working_tree_sees_uncommitted_edits(repo: Path) -> None:
+    write(repo / "tests/recordings/answer.json", stream_recording(TEXT))  # edit back
+    result = run_process("diff", "--git", "HEAD", "--format", "json", cwd=repo)
+    found = statuses(result.stdout)
+    assert found["tests/recordings/answer.json"] == "changed"
+    assert found["tests/recordings/untracked.json"] == "added"
+    assert "tests/recordings/chunked.json" not in found  # unchanged since HEAD
+
+
+def test_git_range_between_two_revisions(repo: Path) -> None:
+    result = run_process("diff", "--git", "main..rerecord", "--format", "text", cwd=repo)
+    assert result.exit_code == 1
+    assert "[-Seine.-]{+Loire.+}" in result.stdout
+    assert "untracked.json" not in result.stdout  # not in either revision
+    assert result.stdout.rstrip().endswith(
+        "4 recordings: 1 changed, 1 added, 1 removed, 1 equivalent"
+    )
+
+
+def test_git_pathspec_limits_and_works_from_a_subdirectory(repo: Path) -> None:
+    sub = repo / "tests"
+    result = run_process(
+        "diff", "--git", "main", "recordings/answer.json", "--format", "json", cwd=sub
+    )
+    assert statuses(result.stdout) == {"tests/recordings/answer.json": "changed"}
+
+
+def test_git_nothing_changed_is_exit_0(repo: Path) -> None:
+    result = run_process("diff", "--git", "rerecord..rerecord", cwd=repo)
+    assert result.exit_code == 0
+    assert "0 recordings: nothing to compare" in result.stdout
+
+
+def test_git_bad_revision_and_not_a_repo(repo: Path, tmp_path: Path) -> None:
+    bad = run_process("diff", "--git", "nope..main", cwd=repo)
+    assert bad.exit_code == 2 and "recstack diff: git:" in bad.stderr
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    result = run_process("diff", "--git", cwd=outside)
+    assert result.exit_code == 2 and "not a git repository" in result.stderr.lower()
+
+
+def test_git_unreadable_old_version_is_an_error(repo: Path) -> None:
+    (repo / "tests/recordings/answer.json").write_text("{broken")
+    result = run_process("diff", "--git", "main", "--format", "json", cwd=repo)
+    assert result.exit_code == 2
+    assert statuses(result.stdout)["tests/recordings/answer.json"] == "error"
+    assert statuses(result.stdout)["tests/recordings/chunked.json"] == "equivalent"
+
+
+# -- git diff itself ----------------------------------------------------------------
+
+
+def test_external_diff_command(repo: Path) -> None:
+    """`git diff` with diff.external: recstack gets git's 7 arguments per file."""
+    out = git(
+        repo,
+        "-c",
+        f"diff.external={RECSTACK} diff --git-external --format text",
+        "diff",
+        "--no-renames",
+        "main",
+        "rerecord",
+        "--",
+        "tests/recordings",
+    )
+    assert "changed    tests/recordings/answer.json" in out
+    assert "[-Seine.-]{+Loire.+}" in out
+    assert "added      tests/recordings/new.json" in out
+    assert "removed    tests/recordings/gone.json" in out
+    assert "chatcmpl" not in out  # no chunk noise for the re-chunked file
+
+
+def test_external_diff_on_a_rename(repo: Path) -> None:
+    """A re-recording whose request changed gets a new name: git passes 9 arguments."""
+    out = git(
+        repo,
+        "-c",
+        f"diff.external={RECSTACK} diff --format text",
+        "diff",
+        "-M10%",
+        "main",
+        "rerecord",
+        "--",
+        "tests/recordings/gone.json",
+        "tests/recordings/new.json",
+    )
+    assert "tests/recordings/gone.json -> tests/recordings/new.json" in out
+    assert '- "Bye."' in out and '+ "Hello."' in out
+
+
+def test_external_diff_args_are_detected_without_the_flag(repo: Path) -> None:
+    """GIT_EXTERNAL_DIFF='recstack diff' works too: 7 arguments in git's shape."""
+    out = git(
+        repo,
+        "diff",
+        "main",
+        "rerecord",
+        "--",
+        "tests/recordings/answer.json",
+        env={"GIT_EXTERNAL_DIFF": f"{RECSTACK} diff --format text"},
+    )
+    assert "[-Seine.-]{+Loire.+}" in out
+
+
+def test_external_diff_exits_0_even_on_changes(repo: Path, tmp_path: Path) -> None:
+    old = write(tmp_path / "o.json", stream_recording(TEXT))
+    new = write(tmp_path / "n.json", stream_recording("Other."))
+    hexa = "a" * 40
+    args = ["x.json", old, hexa, "100644", new, "b" * 40, "100644"]
+    result = run_process("diff", "--git-external", *args)
+    assert result.exit_code == 0 and "changed    x.json" in result.stdout
+    wrong = run_process("diff", "--git-external", old, new)
+    assert wrong.exit_code == 2 and "expected 7 arguments" in wrong.stderr
+
+
+def _show_text_ready() -> bool:
+    probe = Path(__file__).parent / "diff_fixtures.py"
+    result = run_process("show", "--format", "text", probe)
+    return "not built yet" not in result.stderr and "No such option" not in result.stderr
+
+
+def test_textconv_driver_shows_answers_in_git_diff(repo: Path) -> None:
+    """diff.recstack.textconv = recstack show --format text, for *.json under recordings/."""
+    if not _show_text_ready():
+        pytest.skip("recstack show --format text is not implemented yet")
+    (repo / ".gitattributes").write_text("**/recordings/*.json diff=recstack\n")
+    out = git(
+        repo,
+        "-c",
+        f"diff.recstack.textconv={RECSTACK} show --format text",
+        "diff",
+        "main",
+        "rerecord",
+        "--",
+        "tests/recordings/answer.json",
+        "tests/recordings/chunked.json",
+    )
+    assert "Loire" in out and "Seine" in out
+    assert "chunked.json" not in out  # same text after textconv: git shows nothing
+    assert "chatcmpl" not in out
