@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from recstack.model import BodyKind, Recording
+from recstack.model import Recording
 from recstack.reassemble.common import (
     Parts,
     dumps,
     error_from_body,
     integer,
+    is_plain_dict,
+    is_sse_lines,
     lst,
     new_answer,
     nonempty,
@@ -100,7 +102,7 @@ class AnthropicStream:
     name = "anthropic-sse"
 
     def claims(self, recording: Recording) -> bool:
-        if recording.body_kind is not BodyKind.SSE_LINES:
+        if not is_sse_lines(recording):
             return False
         return bool(sse_event_names(recording.body) & {"message_start", "content_block_start"})
 
@@ -147,7 +149,7 @@ class AnthropicMessage:
     def claims(self, recording: Recording) -> bool:
         body = recording.body
         return (
-            recording.body_kind is BodyKind.DICT
+            is_plain_dict(recording)
             and body.get("type") == "message"
             and isinstance(body.get("content"), list)
         )

@@ -162,3 +162,29 @@ def single_choice(
 ) -> list[Choice]:
     """The one choice of an API that has no ``n`` (Anthropic, interactions, Ollama...)."""
     return [Choice(0, role, content, reasoning, refusal, tool_calls, finish_reason)]
+
+
+# Cheap shape probes for ``claims``: bodies are homogeneous, so the first few items
+# decide (a full scan of every chunk for every family would dominate the run time).
+PROBE = 3
+
+
+def head(recording: Recording) -> list[Any]:
+    """The first few items of a list body ([] for anything else)."""
+    body = recording.body
+    return body[:PROBE] if isinstance(body, list) else []
+
+
+def is_sse_lines(recording: Recording) -> bool:
+    items = head(recording)
+    return bool(items) and all(isinstance(item, str) for item in items)
+
+
+def is_plain_dict(recording: Recording) -> bool:
+    body = recording.body
+    return isinstance(body, dict) and not is_typed(body)
+
+
+def is_plain_dict_list(recording: Recording) -> bool:
+    items = head(recording)
+    return bool(items) and all(isinstance(i, dict) and not is_typed(i) for i in items)

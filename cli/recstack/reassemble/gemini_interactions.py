@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from recstack.model import BodyKind, Recording
+from recstack.model import Recording
 from recstack.reassemble.common import (
     Parts,
     dumps,
     error_from_body,
     integer,
+    is_plain_dict,
+    is_sse_lines,
     lst,
     new_answer,
     nonempty,
@@ -107,7 +109,7 @@ class InteractionsStream:
     name = "gemini-interactions"
 
     def claims(self, recording: Recording) -> bool:
-        if recording.body_kind is not BodyKind.SSE_LINES:
+        if not is_sse_lines(recording):
             return False
         names = sse_event_names(recording.body)
         return bool(names & (_STARTS | _FINALS)) or any(
@@ -156,7 +158,7 @@ class InteractionBody:
     def claims(self, recording: Recording) -> bool:
         body = recording.body
         return (
-            recording.body_kind is BodyKind.DICT
+            is_plain_dict(recording)
             and isinstance(body.get("outputs"), list)
             and (body.get("object") == "interaction" or "status" in body)
         )

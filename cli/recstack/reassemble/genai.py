@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from recstack.model import BodyKind, Recording
+from recstack.model import Recording
 from recstack.reassemble.common import (
     Parts,
     dumps,
     first,
+    head,
     integer,
+    is_plain_dict,
+    is_plain_dict_list,
     items_of,
     lst,
     new_answer,
@@ -82,10 +85,9 @@ class GenAI:
     name = "genai"
 
     def claims(self, recording: Recording) -> bool:
-        kind = recording.body_kind
-        if kind is BodyKind.DICT_LIST:
-            return all(_is_genai(item) for item in recording.body)
-        return kind is BodyKind.DICT and _is_genai(recording.body)
+        if is_plain_dict_list(recording):
+            return all(_is_genai(item) for item in head(recording))
+        return is_plain_dict(recording) and _is_genai(recording.body)
 
     def build(self, recording: Recording) -> Answer:
         answer = new_answer(recording, "chat")

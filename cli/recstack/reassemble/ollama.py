@@ -17,6 +17,7 @@ from recstack.reassemble.common import (
     data_of,
     dumps,
     first,
+    head,
     integer,
     items_of,
     lst,
@@ -33,7 +34,7 @@ _DURATIONS = ("total_duration", "load_duration", "prompt_eval_duration", "eval_d
 
 
 def _all_of(recording: Recording, *names: str) -> bool:
-    items = items_of(recording)
+    items = head(recording) or items_of(recording)[:1]
     return bool(items) and all(class_of(item) in names for item in items)
 
 

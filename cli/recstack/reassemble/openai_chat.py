@@ -16,6 +16,7 @@ from recstack.reassemble.common import (
     class_of,
     data_of,
     first,
+    head,
     integer,
     items_of,
     lst,
@@ -193,8 +194,7 @@ class OpenAIChatStream:
     name = "openai-chat"
 
     def claims(self, recording: Recording) -> bool:
-        items = items_of(recording)
-        return isinstance(recording.body, list) and any(_is_chunk(item) for item in items)
+        return any(_is_chunk(item) for item in head(recording))
 
     def build(self, recording: Recording) -> Answer:
         answer = new_answer(recording, "chat")

@@ -14,6 +14,7 @@ from recstack.reassemble.common import (
     class_of,
     data_of,
     first,
+    head,
     integer,
     items_of,
     lst,
@@ -37,7 +38,7 @@ class OpenAICompletions:
     name = "openai-completions"
 
     def claims(self, recording: Recording) -> bool:
-        items = items_of(recording)
+        items = head(recording) or items_of(recording)[:1]
         return bool(items) and all(_is_completion(item) for item in items)
 
     def build(self, recording: Recording) -> Answer:

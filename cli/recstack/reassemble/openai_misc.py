@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from recstack.model import Recording
-from recstack.reassemble.common import class_of, data_of, lst, new_answer, obj
+from recstack.reassemble.common import class_of, data_of, head, lst, new_answer, obj
 from recstack.reassemble.model import Answer
 
 
@@ -51,13 +51,9 @@ class OpenAIModelList:
     name = "openai-models"
 
     def claims(self, recording: Recording) -> bool:
-        body = recording.body
-        return (
-            isinstance(body, list)
-            and bool(body)
-            and all(
-                class_of(item) == "Model" or data_of(item).get("object") == "model" for item in body
-            )
+        items = head(recording)
+        return bool(items) and all(
+            class_of(item) == "Model" or data_of(item).get("object") == "model" for item in items
         )
 
     def build(self, recording: Recording) -> Answer:

@@ -15,14 +15,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from recstack.model import BodyKind, Recording
+from recstack.model import Recording
 from recstack.reassemble.common import (
     Parts,
     class_of,
     data_of,
     error_from_body,
     first,
+    head,
     integer,
+    is_sse_lines,
     items_of,
     lst,
     new_answer,
@@ -204,17 +206,14 @@ class ResponsesStream:
     name = "openai-responses"
 
     def claims(self, recording: Recording) -> bool:
-        kind = recording.body_kind
-        if kind is BodyKind.SSE_LINES:
+        if is_sse_lines(recording):
             return any(n.startswith("response.") for n in sse_event_names(recording.body))
-        if kind in (BodyKind.TYPED_LIST, BodyKind.DICT_LIST):
-            return any(_event_type(item).startswith("response.") for item in recording.body)
-        return False
+        return any(_event_type(item).startswith("response.") for item in head(recording))
 
     def build(self, recording: Recording) -> Answer:
         answer = new_answer(recording, "chat")
         state = _State()
-        if recording.body_kind is BodyKind.SSE_LINES:
+        if is_sse_lines(recording):
             events = [(e.name or "", obj(e.data)) for e in parse_sse(recording.body)]
             answer.meta.chunks = len(events)
         else:

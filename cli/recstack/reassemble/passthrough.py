@@ -6,8 +6,8 @@ anything else is kept as-is in ``extra["body"]`` for display.
 
 from __future__ import annotations
 
-from recstack.model import BodyKind, Recording
-from recstack.reassemble.common import error_from_body, new_answer
+from recstack.model import Recording
+from recstack.reassemble.common import error_from_body, is_plain_dict, new_answer
 from recstack.reassemble.model import Answer
 
 
@@ -15,7 +15,7 @@ class Passthrough:
     name = "passthrough"
 
     def claims(self, recording: Recording) -> bool:
-        return recording.body_kind is BodyKind.DICT
+        return is_plain_dict(recording)
 
     def build(self, recording: Recording) -> Answer:
         answer = new_answer(recording, "passthrough")

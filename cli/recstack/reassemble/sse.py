@@ -71,7 +71,7 @@ def parse_sse(lines: Iterable[Any]) -> list[Event]:
 def sse_event_names(lines: list[Any], limit: int = 8) -> set[str]:
     """The names of the first few events: enough for a family to claim the stream."""
     names: set[str] = set()
-    for item in lines:
+    for item in lines[: limit * 4]:
         if isinstance(item, str) and item.startswith("event:"):
             names.add(_field(item)[1].strip())
         elif isinstance(item, str) and item.startswith("data:"):
