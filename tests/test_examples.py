@@ -10,6 +10,7 @@ import pytest
 
 from recstack.loading import canonical_bytes, load_recording
 from recstack.model import BodyKind, Recording, RequestShape
+from recstack.reassemble import reassemble
 
 from conftest import EXAMPLES, example_files
 
@@ -188,3 +189,57 @@ def test_responses_stream_event_types_match_their_python_types() -> None:
     assert types[0] == "response.created" and types[-1] == "response.completed"
     assert {"response.output_text.delta", "response.function_call_arguments.delta"} <= set(types)
     assert [item["__data__"]["sequence_number"] for item in body] == list(range(len(body)))
+
+
+# What each example was written to say, as the reassembly engine reads it back.
+ANSWERS = {
+    "chat-stream.json": "Sunlight bounces off the tiny molecules in our air, and blue light "
+    "scatters far more than red, so the whole sky glows blue.",
+    "chat.json": 'Write the subject line in the imperative mood ("Fix crash on empty config", '
+    'not "Fixed crash") and keep it under about 50 characters, then explain the why in the body.',
+    "chat-reasoning-stream.json": "\n\nNo. 91 = 7 x 13, so it is not prime.",
+    "completion-stream.json": " red, yellow and blue: mix them to make every other hue.",
+    "ollama-generate-stream.json": "Crisp leaves drift and fall; the old oak lets go.",
+    "ollama-chat.json": "The capital of Australia is Canberra.",
+    "genai-stream.json": "How about **Pebble**? Smoky and Ash would suit a grey cat too.",
+    "interactions-stream.json": "A haiku has three lines of five, seven and five syllables.",
+    "messages-stream.json": "Let me check the current weather in Oslo.",
+    "responses-stream.json": "I'll look up the weather in Madrid for you.",
+}
+TOOL_CALLS = {
+    "chat-tool-calls-stream.json": [
+        ("get_weather", {"city": "Lisbon"}),
+        ("get_local_time", {"city": "Lisbon"}),
+    ],
+    "messages-stream.json": [("get_weather", {"city": "Oslo"})],
+    "responses-stream.json": [("get_weather", {"city": "Madrid"})],
+}
+WITH_REASONING = {
+    "chat-reasoning-stream.json",
+    "ollama-chat.json",
+    "genai-stream.json",
+    "messages-stream.json",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ANSWERS.keys() | TOOL_CALLS.keys()))
+def test_example_reassembles_to_the_answer_it_was_written_for(name: str) -> None:
+    answer = reassemble(recording(name))
+    assert answer.error is None
+    assert answer.text == ANSWERS.get(name)
+    choice = answer.choices[0]
+    assert bool(choice.reasoning) is (name in WITH_REASONING)
+    calls = [(c.name, json.loads(c.arguments or "null")) for c in choice.tool_calls]
+    assert calls == TOOL_CALLS.get(name, [])
+
+
+def test_non_chat_examples_reassemble_to_their_payloads() -> None:
+    assert reassemble(recording("embeddings.json")).embeddings == (2, 8)
+    assert [m["id"] for m in reassemble(recording("models.json")).models or []] == [
+        "llama3.2:3b-instruct-fp16",
+        "nomic-embed-text:latest",
+        "qwen3:4b",
+    ]
+    assert not reassemble(recording("models-empty.json")).models
+    error = reassemble(recording("exception.json")).error
+    assert error is not None and (error.type, error.status) == ("NotFoundError", 404)
