@@ -504,7 +504,9 @@ def render_markdown(answer: Answer, recording: Recording, *, full: bool) -> str:
             out.append(f"- … {view.skipped} more messages")
         out.append(f"- **{message.role}**:")
         out += ["", _indent(_fence(message.text)), ""]
-    out += ["", "**Answer**", ""]
+    if out[-1] != "":
+        out.append("")
+    out += ["**Answer**", ""]
     many = len(answer.choices) > 1
     for choice in answer.choices:
         heading = choice_heading(choice, many)
