@@ -96,18 +96,20 @@ def strip(
         out: dict[str, Any] | None = None
         is_model = value.get("object") == "model"
         for key, item in value.items():
+            container = isinstance(item, (dict, list))
+            candidate = matcher.may_match_key(key)
+            if not (container or candidate or (drop_nulls and item is None)):
+                continue  # a plain leaf no pattern can name: keep it, skip its path
             sub = _child(path, key)
             if (drop_nulls and item is None) or (
-                matcher.may_match_key(key)
-                and matcher.matches(sub)
-                and not (is_model and key in _KEEP_IN_MODELS)
+                candidate and matcher.matches(sub) and not (is_model and key in _KEEP_IN_MODELS)
             ):
                 if out is None:
                     out = {k: v for k, v in value.items()}
                 del out[key]
                 removed += 1
                 continue
-            if isinstance(item, (dict, list)):
+            if container:
                 new, count = strip(item, matcher, sub, drop_nulls=drop_nulls)
                 if count:
                     if out is None:

@@ -116,11 +116,15 @@ def _items(body: list[Any]) -> list[tuple[str, Any]]:
     return out
 
 
+_COVERED = frozenset(COVERED_KEYS)
+
+
 class _Envelope:
     def __init__(self, concatenate: bool) -> None:
         self.concatenate = concatenate
+        self.skip = frozenset() if concatenate else _COVERED
         self.values: dict[str, list[Any]] = {}
-        self.seen: dict[str, set[str]] = {}
+        self.seen: dict[str, set[Any]] = {}
         self.text: dict[str, str] = {}
 
     def add(self, path: str, key: str | int | None, value: Any) -> None:
@@ -128,10 +132,16 @@ class _Envelope:
             if not value:
                 self._leaf(path, value)
             for sub, item in value.items():
-                self.add(f"{path}.{sub}", sub, item)
+                if sub not in self.skip:
+                    self.add(f"{path}.{sub}", sub, item)
         elif isinstance(value, list):
-            if not value:
-                self._leaf(path, value)
+            if not value or len(value) >= VECTOR:
+                summary = summarize_vectors(value) if value else value
+                if not isinstance(summary, list):
+                    self._leaf(path, summary)
+                    return
+                if not value:
+                    self._leaf(path, value)
             for index, item in enumerate(value):
                 self.add(f"{path}[{index}]", index, item)
         elif self.concatenate and isinstance(value, str) and key in FRAGMENT_KEYS:
@@ -140,7 +150,11 @@ class _Envelope:
             self._leaf(path, value)
 
     def _leaf(self, path: str, value: Any) -> None:
-        token = json.dumps(value, sort_keys=True)
+        token = (
+            (type(value).__name__, value)
+            if value is None or isinstance(value, (str, int, float))
+            else json.dumps(value, sort_keys=True)
+        )
         seen = self.seen.setdefault(path, set())
         if token not in seen:
             seen.add(token)
@@ -162,9 +176,7 @@ def envelope(body: list[Any], *, trusted: bool) -> dict[str, Any]:
     """
     env = _Envelope(concatenate=not trusted)
     for prefix, item in _items(body):
-        if trusted:
-            item, _ = strip(item, covered_matcher(), prefix)
-        env.add(prefix, None, summarize_vectors(item))
+        env.add(prefix, None, item)
     return env.result()
 
 
