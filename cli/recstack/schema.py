@@ -15,6 +15,8 @@ from typing import Any
 
 import jsonschema
 import jsonschema_rs
+import referencing
+import referencing.jsonschema
 from jsonschema.exceptions import ValidationError, best_match, relevance
 
 from recstack.locate import pointer_from
@@ -66,7 +68,7 @@ class Schema:
     def explainer(self) -> jsonschema.protocols.Validator:
         if self._explainer is None:
             cls = jsonschema.validators.validator_for(self.document)
-            self._explainer = cls(self.document)
+            self._explainer = cls(self.document, registry=_crawled_registry(self.document))
         return self._explainer
 
     def errors(self, data: Any, *, limit: int = MAX_ERRORS) -> list[SchemaError]:
@@ -90,6 +92,21 @@ class Schema:
             SchemaError(pointer_from(e.instance_path), e.message)
             for e in self.fast.iter_errors(data)
         ]
+
+
+def _crawled_registry(document: dict[str, Any]) -> referencing.Registry:
+    """A registry that already knows every embedded ``$id``.
+
+    Without it ``jsonschema`` crawls the whole schema again on many ``$ref`` lookups
+    (five times slower on the recording schema, whose definitions each have an ``$id``).
+    """
+    uri = document.get("$id")
+    if not isinstance(uri, str):
+        return referencing.Registry()
+    resource = referencing.Resource.from_contents(
+        document, default_specification=referencing.jsonschema.DRAFT202012
+    )
+    return referencing.Registry().with_resource(uri, resource).crawl()
 
 
 def load_schema(path: Path | str | None = None) -> Schema:
