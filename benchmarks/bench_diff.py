@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -28,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import corpus  # noqa: E402
+from recstack.diffing import Options, compare_bytes  # noqa: E402
 
 DATA = HERE / ".data" / "diff"
 REAL = corpus.SHARED
@@ -154,11 +156,18 @@ def build_tree(pairs: int) -> tuple[Path, Path, int]:
 # -- running the tools ----------------------------------------------------------------
 
 
-def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, int, int]:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds of the process and its workers, output lines)."""
+    cpu = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, cwd=cwd, check=False)
     elapsed = time.perf_counter() - start
-    return elapsed, proc.stdout.count(b"\n"), proc.returncode
+    return elapsed, _children_cpu() - cpu, proc.stdout.count(b"\n")
 
 
 def recstack(*args: str | Path) -> list[str]:
@@ -173,36 +182,41 @@ def git_no_index(old: Path, new: Path) -> list[str]:
     return ["git", "diff", "--no-index", "--no-color", str(old), str(new)]
 
 
-def row(name: str, seconds: float, lines: int, approx: bool = False) -> str:
+def row(name: str, seconds: float, cpu: float, lines: int, approx: bool = False) -> str:
     mark = "~" if approx else " "
-    return f"| {name:<28} | {mark}{seconds:8.2f} s | {mark}{lines:9,} |"
+    return f"| {name:<30} | {mark}{seconds:7.2f} s | {mark}{cpu:7.2f} s | {mark}{lines:9,} |"
 
 
 def main(argv: list[str]) -> None:
     quick = "--quick" in argv
-    print("| tool | time | output lines |\n|---|---:|---:|")
+    print("| tool | wall | CPU | output lines |\n|---|---:|---:|---:|")
     old, new = build_stream_pair()
     size = (old.stat().st_size + new.stat().st_size) / 2 / 1e6
     chunks = (len(json.loads(old.read_text())["response"]["body"]), 1370)
-    print(f"| **stream pair**: {size:.1f} MB each, {chunks[0]} -> {chunks[1]} chunks | | |")
+    print(f"| **stream pair**: {size:.1f} MB each, {chunks[0]} -> {chunks[1]} chunks | | | |")
+    a, b = old.read_bytes(), new.read_bytes()
+    start = time.perf_counter()
+    compare_bytes("after.json", a, b, Options())
+    inproc = time.perf_counter() - start
+    print(row("recstack (library, in-process)", inproc, inproc, 0))
     for name, cmd in (
         ("recstack diff", recstack(old, new)),
         ("deep diff", deep(old, new)),
         ("git diff --no-index", git_no_index(old, new)),
     ):
-        seconds, lines, _ = timed(cmd)
-        print(row(name, seconds, lines))
+        seconds, cpu, lines = timed(cmd)
+        print(row(name, seconds, cpu, lines))
 
     pairs = 200 if quick else 1100
     old, new, changed = build_tree(pairs)
-    print(f"| **tree**: {pairs} pairs, {changed} with a real change | | |")
+    print(f"| **tree**: {pairs} pairs, {changed} with a real change | | | |")
     for name, cmd in (
         ("recstack diff (all cores)", recstack(old, new)),
         ("recstack diff --jobs 1", recstack(old, new, "--jobs", "1")),
         ("git diff --no-index", git_no_index(old, new)),
     ):
-        seconds, lines, _ = timed(cmd)
-        print(row(name, seconds, lines))
+        seconds, cpu, lines = timed(cmd)
+        print(row(name, seconds, cpu, lines))
     files = sorted(p.relative_to(old) for p in old.rglob("*.json"))
     sample = files[:: max(1, len(files) // DEEP_SAMPLE)][:DEEP_SAMPLE]
     total_s = total_lines = 0

@@ -11,8 +11,6 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from recstack.diffing.model import ITEM_ADDED, ITEM_REMOVED, TEXT, TYPE, VALUE, Change
 from recstack.paths import join
 
@@ -69,6 +67,8 @@ def diff_values(
     """Every difference between ``before`` and ``after``, as changes under ``prefix``."""
     if before == after:
         return []
+    from deepdiff import DeepDiff  # imported here: it costs ~0.3 s (pydantic) at startup
+
     tree = DeepDiff(
         before, after, view="tree", verbose_level=2, cache_size=0, ignore_private_variables=False
     )
