@@ -30,6 +30,7 @@ NAMED = {
     "interactions-stream.json",
     "responses-stream.json",
     "exception.json",
+    "exception-stream.json",
     "passthrough-status.json",
     "tool-invocation.json",
     "file-processor.json",
@@ -87,9 +88,8 @@ def test_example_is_classified_and_consistent(path: Path) -> None:
     if rec.is_streaming:
         assert isinstance(rec.body, list) and rec.body
     if rec.is_exception:
-        assert rec.body is None
-        assert rec.response["exception_data"]["status_code"] == 404
-        assert rec.response["exception_message"]
+        assert rec.body is None or rec.is_streaming
+        assert rec.response["exception_data"]["message"] == rec.response["exception_message"]
 
 
 def test_examples_cover_every_request_shape_and_body_kind() -> None:
@@ -243,3 +243,10 @@ def test_non_chat_examples_reassemble_to_their_payloads() -> None:
     assert not reassemble(recording("models-empty.json")).models
     error = reassemble(recording("exception.json")).error
     assert error is not None and (error.type, error.status) == ("NotFoundError", 404)
+
+
+def test_interrupted_stream_keeps_the_chunks_received_before_the_error() -> None:
+    answer = reassemble(recording("exception-stream.json"))
+    assert answer.text == "Here are three tips for a calm morning:\n\n1."
+    assert answer.choices[0].finish_reason is None
+    assert answer.error is not None and answer.error.type == "APIConnectionError"
