@@ -305,3 +305,27 @@ def test_library_api(tmp_path: Path) -> None:
     assert diff.status == "equivalent"
     assert diff.notes == ["re-chunked: 6 -> 3 chunks"]
     assert compare_bytes("x.json", a, b, Options(strict=True)).status == "changed"
+
+
+def _unknown_stream(pieces: list[str]) -> bytes:
+    body = [
+        {"__type__": "acme.Chunk", "__data__": {"id": str(i), "delta": {"text": piece}}}
+        for i, piece in enumerate(pieces)
+    ]
+    data = {"request": {"url": "x", "body": {}}, "response": {"is_streaming": True, "body": body}}
+    return json.dumps(data).encode()
+
+
+def test_unknown_stream_family_is_compared_by_its_concatenated_text() -> None:
+    """No reassembler knows acme.Chunk: text fragments are concatenated per field path."""
+    split = compare_bytes("x", _unknown_stream(["Hel", "lo"]), _unknown_stream(["H", "ello"]))
+    assert split.status == "equivalent"
+    assert split.notes == ["re-chunked: 2 chunks, split differently"]
+    upper = compare_bytes("x", _unknown_stream(["Hel", "lo"]), _unknown_stream(["H", "ELLO"]))
+    assert upper.status == "changed"
+    [change] = upper.changes
+    assert (change.path, change.before, change.after) == (
+        "response.body[*].__data__.delta.text",
+        "Hello",
+        "HELLO",
+    )
