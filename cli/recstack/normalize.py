@@ -23,13 +23,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
 from recstack.loading import load_recording
-from recstack.parallel import pmap
+from recstack.parallel import MIN_PARALLEL, default_jobs, pmap
 from recstack.problems import Problem, RecstackError
 from recstack.volatile import DEFAULT, PLAIN, PROFILES, SSE, TYPED, VolatileRule, rules_for
 from recstack.writing import canonical_bytes, write_if_changed
@@ -91,7 +92,8 @@ class Normalized:
 
 def name_hash(path: Path | str) -> str:
     """H: the file stem after its last ``-`` (the whole stem when it has none)."""
-    return Path(path).stem.rsplit("-", 1)[-1]
+    stem = os.path.splitext(os.path.basename(os.fspath(path)))[0]
+    return stem.rsplit("-", 1)[-1]
 
 
 def rec_id(path: Path | str) -> str:
@@ -99,13 +101,11 @@ def rec_id(path: Path | str) -> str:
     return "rec-" + name_hash(path)[:12]
 
 
-def _same(old: Any, new: Any) -> bool:
-    """Equal as JSON: 0 and 0.0 and False are different values here."""
-    return type(old) is type(new) and old == new
-
-
-def _key(value: Any) -> str:
-    return json.dumps(value, sort_keys=True)
+def _key(value: Any) -> Any:
+    """A hashable identity of a JSON value (1, 1.0 and True stay apart)."""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True)
+    return (type(value), value)
 
 
 class _Tally:
@@ -113,7 +113,7 @@ class _Tally:
 
     def __init__(self, expected_id: str) -> None:
         self.expected_id = expected_id
-        self.groups: dict[str, tuple[VolatileRule, Any, Any, int, set[str]]] = {}
+        self.groups: dict[str, tuple[VolatileRule, Any, Any, int, set[Any]]] = {}
         self.foreign_ids: dict[str, None] = {}
 
     def seen(self, rule: VolatileRule, old: Any) -> None:
@@ -174,26 +174,33 @@ def _apply(
     """Apply ``rules`` to one object; a changed copy, or None when nothing changed."""
     new_obj: dict[str, Any] | None = None
     for rule in rules:
-        if not rule.when(obj):
-            continue
-        found, old = _get_path(obj, rule.key)
-        if not found:
-            continue
+        key = rule.key
+        if typed:  # one top-level key, no condition: the hot path (every chunk)
+            if key[0] not in obj:
+                continue
+            old = obj[key[0]]
+        else:
+            if not rule.when(obj):
+                continue
+            found, old = _get_path(obj, key)
+            if not found:
+                continue
         if rule.skip_models and obj.get("object") == "model":
             continue
         if rule.skip_null and old is None:
             continue
-        tally.seen(rule, old)
-        new = rule.replacement_for(tally.expected_id)
-        if _same(old, new):
+        if rule.from_name:
+            tally.seen(rule, old)
+        new = tally.expected_id if rule.from_name else rule.value
+        if type(old) is type(new) and old == new:
             continue
         tally.add(rule, old, new)
-        if typed and len(rule.key) == 1:
+        if len(key) == 1:
             if new_obj is None:
                 new_obj = dict(obj)
-            new_obj[rule.key[0]] = new
+            new_obj[key[0]] = new
         else:
-            new_obj = _set_path(new_obj if new_obj is not None else obj, rule.key, new)
+            new_obj = _set_path(new_obj if new_obj is not None else obj, key, new)
     return new_obj
 
 
@@ -316,6 +323,22 @@ def _seen_ids(obj: dict[str, Any], rules: Sequence[VolatileRule]) -> Iterator[tu
 
 # --- one recording ----------------------------------------------------------------
 
+_Rules = tuple[VolatileRule, ...]
+
+
+@cache
+def _profile_rules(profile: str) -> tuple[_Rules, _Rules, _Rules, _Rules]:
+    """The profile's rules: all, then those of each scope (typed, plain, sse)."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r} (choose from {', '.join(PROFILES)})")
+    rules = tuple(rules_for(profile))
+    return (
+        rules,
+        tuple(r for r in rules if r.scope == TYPED),
+        tuple(r for r in rules if r.scope == PLAIN),
+        tuple(r for r in rules if r.scope == SSE),
+    )
+
 
 def normalize(data: Any, path: Path | str, profile: str = DEFAULT) -> Normalized:
     """Normalize one parsed recording (``path`` names the file: its hash gives the ids).
@@ -323,15 +346,10 @@ def normalize(data: Any, path: Path | str, profile: str = DEFAULT) -> Normalized
     Returns the new data (``data`` itself when nothing changed; never mutated) and
     the changes, in the order of the rule table.
     """
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r} (choose from {', '.join(PROFILES)})")
-    rules = rules_for(profile)
+    rules, typed_rules, plain_rules, sse_rules = _profile_rules(profile)
     tally = _Tally(rec_id(path))
     response = data.get("response") if isinstance(data, dict) else None
     body = response.get("body") if isinstance(response, dict) else None
-    typed_rules = [r for r in rules if r.scope == TYPED]
-    plain_rules = [r for r in rules if r.scope == PLAIN]
-    sse_rules = [r for r in rules if r.scope == SSE]
 
     new_body: Any = None
     if isinstance(body, dict):
@@ -385,30 +403,70 @@ class FileResult:
         }
 
 
-def normalize_file(path: Path | str, profile: str = DEFAULT, *, write: bool = True) -> FileResult:
-    """Normalize one file in place (``write=False``: only report). Never raises for bad files."""
+@dataclass
+class _Pending:
+    """A file whose new bytes are ready to be written."""
+
+    result: FileResult
+    data: Any
+    raw: bytes
+
+
+def _prepare(path: Path | str, profile: str, write: bool) -> FileResult | _Pending:
     name = str(path)
     try:
         loaded = load_recording(path)
     except RecstackError as exc:
         return FileResult(name, ERROR, problem=exc.problem)
-    result = normalize(loaded.data, path, profile)
-    status = CHANGED if result.changed else UNCHANGED
-    outcome = FileResult(name, status, result.changes, result.renamed)
-    if write and result.changed:
-        try:
-            outcome.written = write_if_changed(
-                path, canonical_bytes(result.data), original=loaded.raw
-            )
-        except OSError as exc:
-            reason = exc.strerror or str(exc)
-            problem = Problem(name, f"cannot write: {reason} (file left unchanged)", rule="io")
-            return FileResult(name, ERROR, result.changes, result.renamed, problem)
-    return outcome
+    normalized = normalize(loaded.data, path, profile)
+    status = CHANGED if normalized.changed else UNCHANGED
+    result = FileResult(name, status, normalized.changes, normalized.renamed)
+    if write and normalized.changed:
+        return _Pending(result, normalized.data, loaded.raw)
+    return result
 
 
-def _work(path: str, profile: str, write: bool) -> FileResult:
-    return normalize_file(path, profile, write=write)
+def _write(pending: _Pending) -> FileResult:
+    result = pending.result
+    try:
+        result.written = write_if_changed(
+            result.path, canonical_bytes(pending.data), original=pending.raw
+        )
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        problem = Problem(result.path, f"cannot write: {reason} (file left unchanged)", rule="io")
+        return FileResult(result.path, ERROR, result.changes, result.renamed, problem)
+    return result
+
+
+def normalize_file(path: Path | str, profile: str = DEFAULT, *, write: bool = True) -> FileResult:
+    """Normalize one file in place (``write=False``: only report). Never raises for bad files."""
+    prepared = _prepare(path, profile, write)
+    return _write(prepared) if isinstance(prepared, _Pending) else prepared
+
+
+# Each atomic write waits for its fsync (milliseconds of disk latency, no CPU): a
+# worker computes a batch of files, then writes the changed ones from a few threads
+# so that their fsyncs overlap (the filesystem commits them together).
+BATCH = 32
+WRITE_THREADS = 8
+
+
+def _work(paths: Sequence[str], profile: str, write: bool) -> list[FileResult]:
+    prepared = [_prepare(path, profile, write) for path in paths]
+    pending = [item for item in prepared if isinstance(item, _Pending)]
+    if len(pending) > 1:
+        with ThreadPoolExecutor(min(WRITE_THREADS, len(pending))) as pool:
+            written = iter(list(pool.map(_write, pending)))
+    else:
+        written = iter([_write(item) for item in pending])
+    return [next(written) if isinstance(item, _Pending) else item for item in prepared]
+
+
+def _batches(paths: Sequence[str], jobs: int) -> list[Sequence[str]]:
+    # Enough batches to keep every process busy (pmap goes parallel from MIN_PARALLEL).
+    size = max(1, min(BATCH, len(paths) // MIN_PARALLEL)) if jobs > 1 else BATCH
+    return [paths[i : i + size] for i in range(0, len(paths), size)]
 
 
 def normalize_files(
@@ -419,5 +477,8 @@ def normalize_files(
     jobs: int | None = None,
 ) -> Iterator[FileResult]:
     """:func:`normalize_file` over many files on ``jobs`` processes, results in order."""
+    jobs = jobs or default_jobs()
     work = partial(_work, profile=profile, write=write)
-    yield from pmap(work, [os.fspath(p) for p in paths], jobs=jobs)
+    batches = _batches([os.fspath(p) for p in paths], jobs)
+    for results in pmap(work, batches, jobs=jobs, chunksize=1):
+        yield from results

@@ -117,7 +117,7 @@ def write_atomic(path: Path | str, data: bytes) -> None:
     A symlink is followed (its target is replaced, the link stays). Raises OSError
     on failure, with the original file untouched and no temp file left behind.
     """
-    target = Path(os.path.realpath(path))
+    target = Path(os.path.realpath(path) if os.path.islink(path) else path)
     try:
         mode: int | None = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
