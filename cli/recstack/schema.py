@@ -2,7 +2,8 @@
 
 Two engines, one schema: the compiled ``jsonschema_rs`` decides pass/fail (fast,
 every file), the pure-Python ``jsonschema`` explains failures (best-matching branch
-of an ``anyOf``, most relevant error first) and only runs on files that fail.
+of an ``anyOf``, most relevant error first) and only runs on files that fail. It is
+imported only then: a run over valid files does not pay for importing it.
 """
 
 from __future__ import annotations
@@ -11,16 +12,17 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import jsonschema_rs
-import referencing
-import referencing.jsonschema
-from jsonschema.exceptions import ValidationError, best_match, relevance
 
 from recstack.locate import pointer_from
 from recstack.problems import Problem, RecstackError
+
+if TYPE_CHECKING:
+    import referencing
+    from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator
 
 SCHEMA_NAME = "recording.schema.json"
 # The most findings reported per file: past that, a file is simply wrong.
@@ -65,14 +67,19 @@ class Schema:
         return bool(self.fast.is_valid(data))
 
     @property
-    def explainer(self) -> jsonschema.protocols.Validator:
+    def explainer(self) -> Validator:
+        """The pure-Python validator (built on first use)."""
         if self._explainer is None:
+            import jsonschema
+
             cls = jsonschema.validators.validator_for(self.document)
             self._explainer = cls(self.document, registry=_crawled_registry(self.document))
         return self._explainer
 
     def errors(self, data: Any, *, limit: int = MAX_ERRORS) -> list[SchemaError]:
         """Every violation, most relevant first; anyOf/oneOf reduced to their best branch."""
+        from jsonschema.exceptions import best_match, relevance
+
         found: list[SchemaError] = []
         seen: set[str] = set()
         for error in sorted(self.explainer.iter_errors(data), key=relevance):
@@ -100,6 +107,9 @@ def _crawled_registry(document: dict[str, Any]) -> referencing.Registry:
     Without it ``jsonschema`` crawls the whole schema again on many ``$ref`` lookups
     (five times slower on the recording schema, whose definitions each have an ``$id``).
     """
+    import referencing
+    import referencing.jsonschema
+
     uri = document.get("$id")
     if not isinstance(uri, str):
         return referencing.Registry()
@@ -137,15 +147,14 @@ def _load_cached(path_text: str) -> Schema:
         raise fail(f"schema is not valid JSON: {exc.msg} at {exc.lineno}:{exc.colno}") from None
     if not isinstance(document, dict):
         raise fail("schema is not a JSON object")
-    cls = jsonschema.validators.validator_for(document)
     try:
-        cls.check_schema(document)
-    except jsonschema.SchemaError as exc:
-        raise fail(f"not a valid JSON Schema: {exc.message}") from None
-    try:
+        # Compiling also checks the schema against its metaschema.
         fast = jsonschema_rs.validator_for(document)
+    except jsonschema_rs.ValidationError as exc:
+        where = pointer_from(exc.instance_path)
+        raise fail(f"not a valid JSON Schema: {where or '/'}: {exc.message}") from None
     except (ValueError, jsonschema_rs.ReferencingError) as exc:
-        raise fail(f"schema cannot be compiled: {exc}") from None
+        raise fail(f"schema cannot be compiled: {str(exc).splitlines()[0]}") from None
     return Schema(path, document, fast)
 
 
