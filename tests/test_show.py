@@ -186,3 +186,17 @@ def test_subprocess_piped_output_is_plain_and_ends_cleanly() -> None:
     assert result.exit_code == 0
     assert "\x1b[" not in result.stdout
     assert "streamed, 14 chunks" in result.stdout
+
+
+def test_odd_values_in_a_recording_never_break_the_view(tmp_path: Path) -> None:
+    req = request(messages=5, tools="x", temperature=[1], stream=True)
+    req["body"]["prompt"] = {"type": "weird"}
+    data = chat_stream(
+        chunk(choice(delta(content=7, role=["a"], tool_calls=[None, {"index": "0"}]))),
+        chunk("not a choice"),
+        req=req,
+    )
+    path = write(tmp_path, "odd.json", data)
+    for fmt in FORMATS:
+        result = run("show", path, "--format", fmt)
+        assert (result.exit_code, result.stderr) == (0, ""), fmt

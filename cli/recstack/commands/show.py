@@ -88,14 +88,18 @@ def register(app: typer.Typer) -> None:
                 continue
             recording = Recording(str(path), loaded.data)
             answer = reassemble(recording)
-            if fmt is Format.json:
-                write(render.render_json_line(answer))
-            elif fmt is Format.text:
-                write(render.render_text(answer))
-            elif fmt is Format.markdown:
-                write(render.render_markdown(answer, recording, full=full))
-            else:
-                render.render_rich(answer, recording, console, full=full)
+            try:
+                if fmt is Format.json:
+                    write(render.render_json_line(answer))
+                elif fmt is Format.text:
+                    write(render.render_text(answer))
+                elif fmt is Format.markdown:
+                    write(render.render_markdown(answer, recording, full=full))
+                else:
+                    render.render_rich(answer, recording, console, full=full)
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:  # odd input
+                error_line(f"recstack show: {path}: cannot show: {type(exc).__name__}: {exc}")
+                bad += 1
         sys.stdout.flush()
         if found.missing:
             raise typer.Exit(EXIT_ERROR)

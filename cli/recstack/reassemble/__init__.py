@@ -68,7 +68,17 @@ def describe_body(recording: Recording) -> str:
 
 
 def reassemble(recording: Recording) -> Answer:
-    """The final answer ``recording`` carried. Never raises.
+    """The final answer ``recording`` carried. Never raises (see :func:`_reassemble`)."""
+    try:
+        return _reassemble(recording)
+    except Exception as exc:  # a bug or a truly odd file: still an answer
+        answer = Answer(meta=Meta(path=str(recording.path)), kind="unknown")
+        answer.notes.append(f"reassembly failed: {type(exc).__name__}: {exc}")
+        return answer
+
+
+def _reassemble(recording: Recording) -> Answer:
+    """The final answer ``recording`` carried.
 
     A body no family claims yields an Answer with metadata and the note
     ``"no reassembler for X"``; a family that fails on malformed input yields the

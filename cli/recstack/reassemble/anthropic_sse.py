@@ -115,7 +115,7 @@ class AnthropicStream:
         blocks: dict[int, _Block] = {}
         for event in events:
             data = obj(event.data)
-            kind = data.get("type") or event.name
+            kind = nonempty(data.get("type")) or event.name
             if kind == "message_start":
                 message = obj(data.get("message"))
                 role = nonempty(message.get("role"))

@@ -124,7 +124,7 @@ class InteractionsStream:
         role: str | None = None
         for event in events:
             data = obj(event.data)
-            kind = data.get("event_type") or event.name or ""
+            kind = nonempty(data.get("event_type")) or event.name or ""
             if kind in _STARTS or kind in _FINALS:
                 interaction = obj(data.get("interaction"))
                 _snapshot(answer, interaction)

@@ -219,7 +219,7 @@ class ResponsesStream:
         else:
             events = [(_event_type(item), data_of(item)) for item in items_of(recording)]
         for kind, data in events:
-            state.apply(obj(data).get("type") or kind, obj(data))
+            state.apply(nonempty(obj(data).get("type")) or kind, obj(data))
         return state.finish(answer)
 
 

@@ -19,6 +19,7 @@ from rich.text import Text
 
 from recstack.model import Recording, RequestShape
 from recstack.reassemble import Answer, Choice, ErrorInfo
+from recstack.reassemble.common import lst, obj
 
 # Request parameters worth a glance (top level, or inside Ollama ``options`` /
 # GenAI ``config`` / ``generation_config``).
@@ -186,7 +187,7 @@ def part_text(content: Any) -> str:
                     f"[tool result] {part_text(part.get('content', part.get('function_response')))}"
                 )
             elif kind == "tool_use" or "function_call" in part:
-                call = part.get("function_call", part)
+                call = obj(part.get("function_call", part))
                 out.append(f"→ {call.get('name')}({_scalar(call.get('input', call.get('args')))})")
             elif kind:
                 out.append(f"[{kind}]")
@@ -195,8 +196,8 @@ def part_text(content: Any) -> str:
 
 def _calls_text(calls: Any) -> list[str]:
     lines = []
-    for call in calls if isinstance(calls, list) else []:
-        function = call.get("function") if isinstance(call, dict) else None
+    for call in lst(calls):
+        function = obj(call).get("function")
         if isinstance(function, dict):
             lines.append(f"→ {function.get('name')}({_scalar(function.get('arguments'))})")
     return lines
@@ -214,7 +215,7 @@ def request_messages(recording: Recording) -> list[tuple[str, str]]:
     for key in ("system", "instructions", "system_instruction"):
         if body.get(key):
             out.append(("system", part_text(body[key])))
-    for message in body.get("messages") or []:
+    for message in lst(body.get("messages")):
         if not isinstance(message, dict):
             continue
         text = part_text(message.get("content"))
@@ -247,7 +248,7 @@ def request_messages(recording: Recording) -> list[tuple[str, str]]:
 
 def tool_names(body: dict[str, Any]) -> list[str]:
     names = []
-    for tool in body.get("tools") or []:
+    for tool in lst(body.get("tools")):
         if not isinstance(tool, dict):
             continue
         function = tool.get("function")
