@@ -377,7 +377,8 @@ def _rows(console: Console, rows: list[tuple[str, Text | str]]) -> None:
     width = max((len(key) for key, _ in rows), default=0) + 2
     for key, value in rows:
         value = value if isinstance(value, Text) else Text(value)
-        line = Text(key.ljust(width), style="bold")
+        line = Text()
+        line.append(key.ljust(width), style="bold")
         for i, part in enumerate(value.split("\n", allow_blank=True)):
             if i:
                 line.append("\n" + " " * width)
