@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from recstack.loading import canonical_bytes
-from recstack.validate import validate_file
+from recstack.loading import canonical_bytes, parse
+from recstack.validate import parse_strict, upstream_layout, validate_file
 
 from cli_helpers import run, run_process
 from conftest import EXAMPLES, REAL, example_files, needs_shared, real_files
@@ -494,3 +494,42 @@ def test_help_has_examples() -> None:
 def test_inline_fallback_fixtures_are_valid(data: dict[str, Any], tmp_path: Path) -> None:
     # The corrupted-copy tests start from these when ../shared/recordings is absent.
     assert validate_file(_write(tmp_path / "inline.json", data)) == []
+
+
+def test_unreadable_file_is_an_io_error(tmp_path: Path, mixed: Path) -> None:
+    (mixed / "dangling.json").symlink_to(tmp_path / "gone.json")
+    result = run("validate", mixed, "--format", "json")
+    assert result.exit_code == 2
+    report = json.loads(result.stdout)
+    assert (report["files"], report["invalid"]) == (5, 3)
+    io = [e for e in report["errors"] if e["rule"] == "io"]
+    assert [e["path"] for e in io] == [str(mixed / "dangling.json")]
+    assert io[0]["message"].startswith("cannot read")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        canonical_bytes({"a": "caf\u00e9 \U0001f600", "b": [1.5, -4.5633427e-05, 10**20]}),
+        b'{\n  "a": 1,\n  "a": 2\n}\n',  # upstream layout, but a duplicate key
+        b'{"a": 1, "a": 2}',
+        b'{"a": 1}',
+        b'{\n  "a": "\\ud800"\n}\n',
+    ],
+    ids=["non-ascii and floats", "layout dupe", "compact dupe", "compact", "lone surrogate"],
+)
+def test_fast_parse_is_the_strict_parse(raw: bytes) -> None:
+    assert parse_strict(raw, "x.json") == parse(raw, "x.json", check_duplicates=True)
+
+
+@needs_shared
+def test_fast_parse_agrees_on_every_real_file() -> None:
+    fast = 0
+    for path in [*real_files(), *example_files()]:
+        raw = path.read_bytes()
+        data, warnings = parse_strict(raw, str(path))
+        assert (data, warnings) == parse(raw, str(path), check_duplicates=True)
+        if upstream_layout(data) == raw:
+            assert canonical_bytes(data) == raw
+            fast += 1
+    assert fast > len(real_files()) * 0.8  # most files take the fast path
