@@ -14,7 +14,9 @@ that there is real work to do. Two identical copies are then normalized:
 - **recstack**: ``recstack normalize --profile llama-stack DIR`` as a subprocess
   (process start-up included), on all cores.
 
-Both trees must end up byte-identical (checked). Also timed: ``--check`` on a drifted
+Both trees must end up byte-identical (checked). The baseline neither fsyncs nor
+replaces files atomically; recstack does both for every file it writes, so a row shows
+the same run with fsync patched out, for reference. Also timed: ``--check`` on a drifted
 copy and on the normalized tree. One run each (the machine is shared): figures are
 indicative.
 """
@@ -127,9 +129,18 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _recstack(*args: str | Path) -> tuple[float, float, int]:
+# For reference only: the same run with fsync made a no-op (workers are forked, so
+# they inherit the patch). Not a recstack option: every real write is fsync'ed.
+_NO_FSYNC = (
+    "import os, sys; import recstack.writing as w; w.os.fsync = lambda fd: None; "
+    "from recstack.app import main; sys.argv[0] = 'recstack'; main()"
+)
+
+
+def _recstack(*args: str | Path, fsync: bool = True) -> tuple[float, float, int]:
     """(wall seconds, CPU seconds of recstack and its worker processes, exit code)."""
-    command = [sys.executable, "-m", "recstack", "normalize", *map(str, args)]
+    launch = ["-m", "recstack"] if fsync else ["-c", _NO_FSYNC]
+    command = [sys.executable, *launch, "normalize", *map(str, args)]
     cpu = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.run(command, capture_output=True, env={**os.environ, "NO_COLOR": "1"})
@@ -153,7 +164,7 @@ def main(n: int) -> None:
         work = Path(tmp)
         drifted = drifted_copy(source, work / "drifted")
         print(f"drift injected into {drifted} files")
-        for name in ("baseline", "recstack", "check"):
+        for name in ("baseline", "recstack", "check", "nofsync"):
             shutil.copytree(work / "drifted", work / name)
 
         cpu = time.process_time()
@@ -162,6 +173,8 @@ def main(n: int) -> None:
         base = (time.perf_counter() - start, time.process_time() - cpu)
 
         *run, rc = _recstack("--profile", "llama-stack", work / "recstack")
+        assert rc == 0, rc
+        *no_fsync, rc = _recstack("--profile", "llama-stack", work / "nofsync", fsync=False)
         assert rc == 0, rc
         *check_drifted, rc = _recstack("--profile", "llama-stack", "--check", work / "check")
         assert rc == 1, rc
@@ -175,6 +188,7 @@ def main(n: int) -> None:
     print(f"| baseline (upstream procedure, sequential) | {base[0]:.2f} | 1.0x | {base[1]:.2f} |")
     rows = [
         ("recstack normalize -p llama-stack", run),
+        ("same, fsync disabled (reference only)", no_fsync),
         ("recstack normalize --check (drifted tree)", check_drifted),
         ("recstack normalize --check (normalized tree)", check_clean),
     ]

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from recstack.loading import canonical_bytes
-from recstack.normalize import name_hash, normalize, normalize_file, rec_id
+from recstack.normalize import name_hash, normalize, normalize_file, normalize_files, rec_id
 
 from cli_helpers import run
 
@@ -332,19 +332,28 @@ def test_file_mode_is_kept(real_copy: Path) -> None:
 # --- atomicity -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fail_at", ["replace", "fsync"])
+def _disk_full(*args: object) -> None:
+    raise OSError(28, "No space left on device")
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"exchange": _disk_full},  # the atomic swap of spare and target fails
+        {"fsync": _disk_full},  # flushing the new bytes fails
+        {"exchange": lambda a, b: False, "replace": _disk_full},  # no swap here: replace fails
+    ],
+    ids=["exchange", "fsync", "replace"],
+)
 def test_failed_write_leaves_the_original_and_no_temp_file(
-    real_copy: Path, monkeypatch: pytest.MonkeyPatch, fail_at: str
+    real_copy: Path, monkeypatch: pytest.MonkeyPatch, failure: dict[str, Any]
 ) -> None:
     import recstack.writing as writing
 
     target = real_copy / OPENAI_STREAM
     original = target.read_bytes()
-
-    def boom(*args: object) -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(writing.os, fail_at, boom)
+    for name, function in failure.items():
+        monkeypatch.setattr(writing if name == "exchange" else writing.os, name, function)
     result = run("normalize", target, real_copy / GENAI_STREAM)
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 2
@@ -355,21 +364,31 @@ def test_failed_write_leaves_the_original_and_no_temp_file(
     assert sorted(p.name for p in real_copy.iterdir() if not p.name.endswith(".json")) == []
 
 
+def test_no_spare_or_temp_file_is_left_behind(real_copy: Path) -> None:
+    drift_tree(real_copy)
+    assert run("normalize", "-j", "1", real_copy).exit_code == 0
+    assert sorted(p.name for p in real_copy.iterdir() if not p.name.endswith(".json")) == []
+
+
+@pytest.mark.parametrize("step", ["replace", "exchange"])
 def test_interrupted_write_leaves_the_original(
-    real_copy: Path, monkeypatch: pytest.MonkeyPatch
+    real_copy: Path, monkeypatch: pytest.MonkeyPatch, step: str
 ) -> None:
     import recstack.writing as writing
 
-    target = real_copy / OPENAI_STREAM
-    original = target.read_bytes()
+    targets = [real_copy / OPENAI_STREAM, real_copy / GENAI_STREAM]
+    originals = [path.read_bytes() for path in targets]
 
     def interrupted(*args: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(writing.os, "replace", interrupted)
+    monkeypatch.setattr(writing.os if step == "replace" else writing, step, interrupted)
     with pytest.raises(KeyboardInterrupt):
-        normalize_file(target)
-    assert target.read_bytes() == original
+        if step == "replace":  # one file: a temp file, then os.replace
+            normalize_file(targets[0])
+        else:  # many files: a spare file per folder, swapped in
+            list(normalize_files(targets, jobs=1))
+    assert [path.read_bytes() for path in targets] == originals
     assert [p.name for p in real_copy.iterdir() if p.name.startswith(".")] == []
 
 

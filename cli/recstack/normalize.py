@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,7 +34,13 @@ from recstack.loading import load_recording
 from recstack.parallel import MIN_PARALLEL, default_jobs, pmap
 from recstack.problems import Problem, RecstackError
 from recstack.volatile import DEFAULT, PLAIN, PROFILES, SSE, TYPED, VolatileRule, rules_for
-from recstack.writing import canonical_bytes, write_if_changed
+from recstack.writing import (
+    AtomicWriter,
+    canonical_bytes,
+    folder_of,
+    remove_spares,
+    write_if_changed,
+)
 
 CHANGED = "changed"
 UNCHANGED = "unchanged"
@@ -426,11 +433,11 @@ def _prepare(path: Path | str, profile: str, write: bool) -> FileResult | _Pendi
     return result
 
 
-def _write(pending: _Pending) -> FileResult:
+def _write(pending: _Pending, writer: AtomicWriter | None = None) -> FileResult:
     result = pending.result
     try:
         result.written = write_if_changed(
-            result.path, canonical_bytes(pending.data), original=pending.raw
+            result.path, canonical_bytes(pending.data), original=pending.raw, writer=writer
         )
     except OSError as exc:
         reason = exc.strerror or str(exc)
@@ -445,21 +452,36 @@ def normalize_file(path: Path | str, profile: str = DEFAULT, *, write: bool = Tr
     return _write(prepared) if isinstance(prepared, _Pending) else prepared
 
 
-# Each atomic write waits for its fsync (milliseconds of disk latency, no CPU): a
+# Each atomic write waits for its fsync (milliseconds of disk latency, little CPU): a
 # worker computes a batch of files, then writes the changed ones from a few threads
-# so that their fsyncs overlap (the filesystem commits them together).
+# so that their fsyncs overlap (the filesystem commits them together), through one
+# AtomicWriter (a spare file per folder instead of a new temp file per write).
 BATCH = 32
 WRITE_THREADS = 8
 
 
-def _work(paths: Sequence[str], profile: str, write: bool) -> list[FileResult]:
+# One writer per worker process and run (its spare files serve every batch of the
+# run); the parent removes the spares when the run ends, whatever happened.
+_WRITERS: dict[str, AtomicWriter] = {}
+
+
+def _spare_prefix(token: str) -> str:
+    return f".recstack-{token}-"
+
+
+def _work(paths: Sequence[str], profile: str, write: bool, token: str) -> list[FileResult]:
     prepared = [_prepare(path, profile, write) for path in paths]
     pending = [item for item in prepared if isinstance(item, _Pending)]
-    if len(pending) > 1:
-        with ThreadPoolExecutor(min(WRITE_THREADS, len(pending))) as pool:
-            written = iter(list(pool.map(_write, pending)))
-    else:
-        written = iter([_write(item) for item in pending])
+    written: Iterator[FileResult] = iter(())
+    if pending:
+        writer = _WRITERS.get(token)
+        if writer is None:
+            writer = _WRITERS.setdefault(token, AtomicWriter(_spare_prefix(token)))
+        if len(pending) > 1:
+            with ThreadPoolExecutor(min(WRITE_THREADS, len(pending))) as pool:
+                written = iter(list(pool.map(partial(_write, writer=writer), pending)))
+        else:
+            written = iter([_write(pending[0], writer)])
     return [next(written) if isinstance(item, _Pending) else item for item in prepared]
 
 
@@ -478,7 +500,15 @@ def normalize_files(
 ) -> Iterator[FileResult]:
     """:func:`normalize_file` over many files on ``jobs`` processes, results in order."""
     jobs = jobs or default_jobs()
-    work = partial(_work, profile=profile, write=write)
-    batches = _batches([os.fspath(p) for p in paths], jobs)
-    for results in pmap(work, batches, jobs=jobs, chunksize=1):
-        yield from results
+    token = f"{os.getpid()}-{secrets.token_hex(3)}"
+    work = partial(_work, profile=profile, write=write, token=token)
+    names = [os.fspath(p) for p in paths]
+    try:
+        for results in pmap(work, _batches(names, jobs), jobs=jobs, chunksize=1):
+            yield from results
+    finally:
+        writer = _WRITERS.pop(token, None)
+        if writer is not None:
+            writer.close()
+        if write:
+            remove_spares({folder_of(name) for name in names}, _spare_prefix(token))

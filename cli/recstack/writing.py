@@ -3,6 +3,8 @@
 :func:`write_atomic` never leaves a half-written file: the new bytes go to a temp
 file in the same folder, are flushed to disk, and replace the original in one
 ``os.replace``; on any failure the temp file is removed and the original is intact.
+:class:`AtomicWriter` does the same for many files, cheaper (a spare file per folder
+swapped in atomically, instead of a new temp file per write).
 :func:`write_if_changed` does not touch a file whose bytes would not change (its
 mtime stays).
 
@@ -16,11 +18,17 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import ctypes
+import errno
+import glob
 import json
 import os
 import re
 import stat
+import sys
 import tempfile
+import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -111,25 +119,40 @@ def canonical_bytes(data: Any) -> bytes:
 # --- atomic writes ----------------------------------------------------------------
 
 
+def _target(path: Path | str) -> Path:
+    """The file a write to ``path`` replaces: a symlink is followed, the link stays."""
+    return Path(os.path.realpath(path) if os.path.islink(path) else path)
+
+
+def _mode(target: Path) -> int | None:
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        return None
+
+
+def _fill(fd: int, data: bytes, mode: int | None) -> None:
+    """Write ``data`` to the open temp file ``fd`` (closed after), durably, with ``mode``."""
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+        if mode is not None:
+            os.fchmod(handle.fileno(), mode)
+
+
 def write_atomic(path: Path | str, data: bytes) -> None:
     """Replace ``path`` with ``data`` atomically, keeping the file's permission bits.
 
-    A symlink is followed (its target is replaced, the link stays). Raises OSError
-    on failure, with the original file untouched and no temp file left behind.
+    The bytes go to a temp file in the same folder, are fsync'ed, then replace the
+    file in one ``os.replace``. A symlink is followed. Raises OSError on failure, with
+    the original file untouched and no temp file left behind.
     """
-    target = Path(os.path.realpath(path) if os.path.islink(path) else path)
-    try:
-        mode: int | None = stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        mode = None
+    target = _target(path)
+    mode = _mode(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-            if mode is not None:
-                os.fchmod(handle.fileno(), mode)
+        _fill(fd, data, mode)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -137,11 +160,147 @@ def write_atomic(path: Path | str, data: bytes) -> None:
         raise
 
 
-def write_if_changed(path: Path | str, data: bytes, *, original: bytes | None = None) -> bool:
+# Creating a file is the costly part of an atomic write on some filesystems (a new
+# inode each time: about 1 ms here, 5x the rest). Linux can swap two names atomically
+# (renameat2 RENAME_EXCHANGE): the new bytes are written to a spare file which then
+# trades places with the target, and the spare, now holding the old bytes, is
+# truncated and reused for the next file of that folder. Readers still see the old
+# file or the new one, never a mix. Elsewhere: one temp file per write.
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+_UNSUPPORTED = {errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP}
+
+
+def _load_renameat2() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        function = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p]
+    function.argtypes.append(ctypes.c_uint)
+    function.restype = ctypes.c_int
+    return function
+
+
+_renameat2 = _load_renameat2()
+
+
+def exchange(a: Path | str, b: Path | str) -> bool:
+    """Swap two existing paths atomically; False when this system cannot."""
+    if _renameat2 is None:
+        return False
+    result = _renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in _UNSUPPORTED:
+        return False
+    raise OSError(code, os.strerror(code), str(a))
+
+
+class AtomicWriter:
+    """Atomic writes of many files (thread-safe), reusing one spare file per folder.
+
+    Use as a context manager: leaving it removes the spare files. Each write is
+    atomic and fsync'ed like :func:`write_atomic`; a failed write leaves its file
+    untouched.
+    """
+
+    def __init__(self, prefix: str = ".recstack-") -> None:
+        self.prefix = prefix  # spare files are named PREFIX*.tmp
+        self._spares: dict[Path, list[Path]] = {}
+        self._all: set[Path] = set()
+        self._lock = threading.Lock()
+        self._exchange = _renameat2 is not None
+
+    def __enter__(self) -> AtomicWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            spares, self._all, self._spares = self._all, set(), {}
+        for spare in spares:
+            with contextlib.suppress(OSError):
+                os.unlink(spare)
+
+    def _take(self, folder: Path) -> Path:
+        with self._lock:
+            free = self._spares.get(folder)
+            if free:
+                return free.pop()
+        fd, name = tempfile.mkstemp(prefix=self.prefix, suffix=".tmp", dir=folder)
+        os.close(fd)
+        spare = Path(name)
+        with self._lock:
+            self._all.add(spare)
+        return spare
+
+    def _give_back(self, folder: Path, spare: Path) -> None:
+        with self._lock:
+            self._spares.setdefault(folder, []).append(spare)
+
+    def _drop(self, spare: Path) -> None:
+        with self._lock:
+            self._all.discard(spare)
+        with contextlib.suppress(OSError):
+            os.unlink(spare)
+
+    def write(self, path: Path | str, data: bytes) -> None:
+        """Replace ``path`` with ``data`` atomically; raises OSError on failure."""
+        target = _target(path)
+        mode = _mode(target)
+        if not self._exchange or mode is None:
+            write_atomic(target, data)
+            return
+        folder = target.parent
+        spare = self._take(folder)
+        try:
+            _fill(os.open(spare, os.O_WRONLY | os.O_TRUNC | os.O_CLOEXEC), data, mode)
+            if not exchange(spare, target):
+                self._exchange = False  # this filesystem cannot: replace instead
+                os.replace(spare, target)
+                with self._lock:
+                    self._all.discard(spare)
+                return
+        except BaseException:
+            self._drop(spare)
+            raise
+        self._give_back(folder, spare)
+
+
+def remove_spares(folders: Iterable[Path], prefix: str) -> int:
+    """Delete the spare files ``PREFIX*.tmp`` left in ``folders`` (by workers); a count."""
+    removed = 0
+    for folder in folders:
+        for spare in folder.glob(glob.escape(prefix) + "*.tmp"):
+            with contextlib.suppress(OSError):
+                spare.unlink()
+                removed += 1
+    return removed
+
+
+def folder_of(path: Path | str) -> Path:
+    """The folder where a write to ``path`` happens (a symlink is followed)."""
+    return _target(path).parent
+
+
+def write_if_changed(
+    path: Path | str,
+    data: bytes,
+    *,
+    original: bytes | None = None,
+    writer: AtomicWriter | None = None,
+) -> bool:
     """Write ``data`` atomically unless the file already holds exactly these bytes.
 
-    ``original`` is the file's current content when the caller has read it already.
-    Returns True when the file was written.
+    ``original`` is the file's current content when the caller has read it already;
+    ``writer`` batches many writes. Returns True when the file was written.
     """
     if original is None:
         try:
@@ -150,5 +309,8 @@ def write_if_changed(path: Path | str, data: bytes, *, original: bytes | None = 
             original = None
     if original == data:
         return False
-    write_atomic(path, data)
+    if writer is not None:
+        writer.write(path, data)
+    else:
+        write_atomic(path, data)
     return True
