@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
+from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache, partial
 from pathlib import Path
@@ -34,13 +34,7 @@ from recstack.loading import load_recording
 from recstack.parallel import MIN_PARALLEL, default_jobs, pmap
 from recstack.problems import Problem, RecstackError
 from recstack.volatile import DEFAULT, PLAIN, PROFILES, SSE, TYPED, VolatileRule, rules_for
-from recstack.writing import (
-    AtomicWriter,
-    canonical_bytes,
-    folder_of,
-    remove_spares,
-    write_if_changed,
-)
+from recstack.writing import AtomicWriter, canonical_bytes, write_atomic
 
 CHANGED = "changed"
 UNCHANGED = "unchanged"
@@ -410,85 +404,61 @@ class FileResult:
         }
 
 
-@dataclass
-class _Pending:
-    """A file whose new bytes are ready to be written."""
-
-    result: FileResult
-    data: Any
-    raw: bytes
-
-
-def _prepare(path: Path | str, profile: str, write: bool) -> FileResult | _Pending:
+def _prepare(path: Path | str, profile: str, write: bool) -> tuple[FileResult, bytes | None]:
+    """Read and normalize one file: its result, and the bytes to write (None: nothing)."""
     name = str(path)
     try:
         loaded = load_recording(path)
     except RecstackError as exc:
-        return FileResult(name, ERROR, problem=exc.problem)
+        return FileResult(name, ERROR, problem=exc.problem), None
     normalized = normalize(loaded.data, path, profile)
     status = CHANGED if normalized.changed else UNCHANGED
     result = FileResult(name, status, normalized.changes, normalized.renamed)
     if write and normalized.changed:
-        return _Pending(result, normalized.data, loaded.raw)
-    return result
+        payload = canonical_bytes(normalized.data)
+        if payload != loaded.raw:
+            return result, payload
+    return result, None
 
 
-def _write(pending: _Pending, writer: AtomicWriter | None = None) -> FileResult:
-    result = pending.result
+def _write(result: FileResult, payload: bytes, writer: AtomicWriter | None = None) -> FileResult:
+    """Write ``payload`` over the file of ``result``; a write failure becomes the result."""
     try:
-        result.written = write_if_changed(
-            result.path, canonical_bytes(pending.data), original=pending.raw, writer=writer
-        )
+        if writer is not None:
+            writer.write(result.path, payload)
+        else:
+            write_atomic(result.path, payload)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         problem = Problem(result.path, f"cannot write: {reason} (file left unchanged)", rule="io")
         return FileResult(result.path, ERROR, result.changes, result.renamed, problem)
+    result.written = True
     return result
 
 
 def normalize_file(path: Path | str, profile: str = DEFAULT, *, write: bool = True) -> FileResult:
     """Normalize one file in place (``write=False``: only report). Never raises for bad files."""
-    prepared = _prepare(path, profile, write)
-    return _write(prepared) if isinstance(prepared, _Pending) else prepared
+    result, payload = _prepare(path, profile, write)
+    return _write(result, payload) if payload is not None else result
 
 
-# Each atomic write waits for its fsync (milliseconds of disk latency, little CPU): a
-# worker computes a batch of files, then writes the changed ones from a few threads
-# so that their fsyncs overlap (the filesystem commits them together), through one
-# AtomicWriter (a spare file per folder instead of a new temp file per write).
-BATCH = 32
-WRITE_THREADS = 8
-
-
-# One writer per worker process and run (its spare files serve every batch of the
-# run); the parent removes the spares when the run ends, whatever happened.
-_WRITERS: dict[str, AtomicWriter] = {}
-
-
-def _spare_prefix(token: str) -> str:
-    return f".recstack-{token}-"
-
-
-def _work(paths: Sequence[str], profile: str, write: bool, token: str) -> list[FileResult]:
-    prepared = [_prepare(path, profile, write) for path in paths]
-    pending = [item for item in prepared if isinstance(item, _Pending)]
-    written: Iterator[FileResult] = iter(())
-    if pending:
-        writer = _WRITERS.get(token)
-        if writer is None:
-            writer = _WRITERS.setdefault(token, AtomicWriter(_spare_prefix(token)))
-        if len(pending) > 1:
-            with ThreadPoolExecutor(min(WRITE_THREADS, len(pending))) as pool:
-                written = iter(list(pool.map(partial(_write, writer=writer), pending)))
-        else:
-            written = iter([_write(pending[0], writer)])
-    return [next(written) if isinstance(item, _Pending) else item for item in prepared]
+def _work(paths: Sequence[str], profile: str, write: bool) -> list[tuple[FileResult, bytes | None]]:
+    return [_prepare(path, profile, write) for path in paths]
 
 
 def _batches(paths: Sequence[str], jobs: int) -> list[Sequence[str]]:
     # Enough batches to keep every process busy (pmap goes parallel from MIN_PARALLEL).
     size = max(1, min(BATCH, len(paths) // MIN_PARALLEL)) if jobs > 1 else BATCH
     return [paths[i : i + size] for i in range(0, len(paths), size)]
+
+
+# The worker processes read, normalize and serialize; this process writes, from a few
+# threads: an atomic write mostly waits for its fsync (disk latency, not CPU), so the
+# writes overlap each other and the computing of the next files. Results still come
+# out in input order; at most MAX_QUEUED new files wait in memory.
+BATCH = 32
+WRITE_THREADS = 4
+MAX_QUEUED = 256
 
 
 def normalize_files(
@@ -500,15 +470,25 @@ def normalize_files(
 ) -> Iterator[FileResult]:
     """:func:`normalize_file` over many files on ``jobs`` processes, results in order."""
     jobs = jobs or default_jobs()
-    token = f"{os.getpid()}-{secrets.token_hex(3)}"
-    work = partial(_work, profile=profile, write=write, token=token)
-    names = [os.fspath(p) for p in paths]
-    try:
-        for results in pmap(work, _batches(names, jobs), jobs=jobs, chunksize=1):
-            yield from results
-    finally:
-        writer = _WRITERS.pop(token, None)
-        if writer is not None:
-            writer.close()
-        if write:
-            remove_spares({folder_of(name) for name in names}, _spare_prefix(token))
+    work = partial(_work, profile=profile, write=write)
+    batches = _batches([os.fspath(p) for p in paths], jobs)
+    queue: deque[FileResult | Future[FileResult]] = deque()
+    with AtomicWriter() as writer, ThreadPoolExecutor(WRITE_THREADS) as pool:
+        for prepared in pmap(work, batches, jobs=jobs, chunksize=1):
+            for result, payload in prepared:
+                if payload is None:
+                    queue.append(result)
+                else:
+                    queue.append(pool.submit(_write, result, payload, writer))
+            while queue and (len(queue) > MAX_QUEUED or _ready(queue[0])):
+                yield _take(queue.popleft())
+        while queue:
+            yield _take(queue.popleft())
+
+
+def _ready(item: FileResult | Future[FileResult]) -> bool:
+    return not isinstance(item, Future) or item.done()
+
+
+def _take(item: FileResult | Future[FileResult]) -> FileResult:
+    return item.result() if isinstance(item, Future) else item

@@ -20,7 +20,6 @@ import codecs
 import contextlib
 import ctypes
 import errno
-import glob
 import json
 import os
 import re
@@ -28,7 +27,6 @@ import stat
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -132,13 +130,21 @@ def _mode(target: Path) -> int | None:
 
 
 def _fill(fd: int, data: bytes, mode: int | None) -> None:
-    """Write ``data`` to the open temp file ``fd`` (closed after), durably, with ``mode``."""
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+    """Write ``data`` to the open temp file ``fd`` (closed after), durably, with ``mode``.
+
+    A reused spare is overwritten in place, then cut to size: no blocks freed and
+    allocated again for every file.
+    """
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.ftruncate(fd, len(data))
+        os.fsync(fd)
         if mode is not None:
-            os.fchmod(handle.fileno(), mode)
+            os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
 
 
 def write_atomic(path: Path | str, data: bytes) -> None:
@@ -211,8 +217,8 @@ class AtomicWriter:
 
     def __init__(self, prefix: str = ".recstack-") -> None:
         self.prefix = prefix  # spare files are named PREFIX*.tmp
-        self._spares: dict[Path, list[Path]] = {}
-        self._all: set[Path] = set()
+        self._spares: dict[str, list[str]] = {}
+        self._all: set[str] = set()
         self._lock = threading.Lock()
         self._exchange = _renameat2 is not None
 
@@ -229,65 +235,53 @@ class AtomicWriter:
             with contextlib.suppress(OSError):
                 os.unlink(spare)
 
-    def _take(self, folder: Path) -> Path:
+    def _take(self, folder: str) -> str:
         with self._lock:
             free = self._spares.get(folder)
             if free:
                 return free.pop()
-        fd, name = tempfile.mkstemp(prefix=self.prefix, suffix=".tmp", dir=folder)
+        fd, spare = tempfile.mkstemp(prefix=self.prefix, suffix=".tmp", dir=folder)
         os.close(fd)
-        spare = Path(name)
         with self._lock:
             self._all.add(spare)
         return spare
 
-    def _give_back(self, folder: Path, spare: Path) -> None:
+    def _give_back(self, folder: str, spare: str) -> None:
         with self._lock:
             self._spares.setdefault(folder, []).append(spare)
 
-    def _drop(self, spare: Path) -> None:
+    def _forget(self, spare: str) -> None:
         with self._lock:
             self._all.discard(spare)
-        with contextlib.suppress(OSError):
-            os.unlink(spare)
 
     def write(self, path: Path | str, data: bytes) -> None:
         """Replace ``path`` with ``data`` atomically; raises OSError on failure."""
-        target = _target(path)
-        mode = _mode(target)
-        if not self._exchange or mode is None:
+        target = os.fspath(path)
+        try:
+            info = os.lstat(target)
+            if stat.S_ISLNK(info.st_mode):
+                target = os.path.realpath(target)
+                info = os.stat(target)
+        except FileNotFoundError:
+            info = None
+        if not self._exchange or info is None:
             write_atomic(target, data)
             return
-        folder = target.parent
+        folder = os.path.dirname(target) or "."
         spare = self._take(folder)
         try:
-            _fill(os.open(spare, os.O_WRONLY | os.O_TRUNC | os.O_CLOEXEC), data, mode)
+            _fill(os.open(spare, os.O_WRONLY | os.O_CLOEXEC), data, stat.S_IMODE(info.st_mode))
             if not exchange(spare, target):
                 self._exchange = False  # this filesystem cannot: replace instead
                 os.replace(spare, target)
-                with self._lock:
-                    self._all.discard(spare)
+                self._forget(spare)
                 return
         except BaseException:
-            self._drop(spare)
+            self._forget(spare)
+            with contextlib.suppress(OSError):
+                os.unlink(spare)
             raise
         self._give_back(folder, spare)
-
-
-def remove_spares(folders: Iterable[Path], prefix: str) -> int:
-    """Delete the spare files ``PREFIX*.tmp`` left in ``folders`` (by workers); a count."""
-    removed = 0
-    for folder in folders:
-        for spare in folder.glob(glob.escape(prefix) + "*.tmp"):
-            with contextlib.suppress(OSError):
-                spare.unlink()
-                removed += 1
-    return removed
-
-
-def folder_of(path: Path | str) -> Path:
-    """The folder where a write to ``path`` happens (a symlink is followed)."""
-    return _target(path).parent
 
 
 def write_if_changed(

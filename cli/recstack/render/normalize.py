@@ -94,27 +94,48 @@ def renamed_text(result: FileResult) -> str:
     )
 
 
-def render_text(console: Console, results: Sequence[FileResult], mode: str) -> None:
-    """Per-file lines on stdout (errors go to stderr separately)."""
+Line = tuple[str, str]  # (text, rich style; "" for none)
+
+
+def result_lines(results: Sequence[FileResult], mode: str) -> list[Line]:
+    """Per-file lines: changed files (with their fields, or a compact diff), renames."""
+    lines: list[Line] = []
     for result in results:
         if result.status == CHANGED:
-            fields = ", ".join(change.field for change in result.changes)
             if mode == DIFF:
-                console.print(f"[bold]{escape(result.path)}[/bold]")
-                for change in result.changes:
-                    console.print(f"  {escape(change_text(change))}")
+                lines.append((result.path, "bold"))
+                lines.extend((f"  {change_text(change)}", "") for change in result.changes)
             else:
                 verb = "normalized" if mode == WRITE else "would normalize"
-                console.print(f"{verb} [bold]{escape(result.path)}[/bold]: {escape(fields)}")
+                fields = ", ".join(change.field for change in result.changes)
+                lines.append((f"{verb} {result.path}: {fields}", ""))
         if result.renamed is not None:
-            console.print(f"[yellow]{escape(renamed_text(result))}[/yellow]")
+            lines.append((renamed_text(result), "yellow"))
+    return lines
+
+
+def emit(console: Console, lines: Sequence[Line]) -> None:
+    """Print lines: styled on a terminal, one plain write otherwise (thousands are fast)."""
+    if not lines:
+        return
+    if console.is_terminal:
+        for text, style in lines:
+            console.print(text, style=style or None, markup=False, highlight=False)
+    else:
+        console.file.write("".join(text + "\n" for text, _ in lines))
+        console.file.flush()
+
+
+def render_text(console: Console, results: Sequence[FileResult], mode: str) -> None:
+    """Per-file lines on stdout (errors go to stderr separately)."""
+    emit(console, result_lines(results, mode))
 
 
 def render_summary(console: Console, summary: Summary, mode: str) -> None:
     style = "red" if summary.errors or summary.missing else "green"
     if mode != WRITE and summary.changed:
         style = "yellow"
-    console.print(f"[{style}]{escape(summary.line(mode))}[/{style}]")
+    emit(console, [(summary.line(mode), style)])
 
 
 def results_json(
