@@ -500,3 +500,22 @@ def test_parallel_jobs_give_the_same_result(real_copy: Path, tmp_path: Path) -> 
     assert serial.exit_code == parallel.exit_code == 1
     assert json.loads(serial.stdout) == json.loads(parallel.stdout)
     assert json.loads(parallel.stdout)["summary"]["changed"] == 42
+
+
+def test_the_rule_table() -> None:
+    from recstack import volatile
+
+    for rule in volatile.RULES:
+        assert rule.reason and rule.patterns and rule.where, rule.id
+        if rule.scope == volatile.TYPED:  # the hot path reads one top-level key, no condition
+            assert len(rule.key) == 1 and rule.when is volatile.RULES[0].when, rule.id
+        if rule.profiles:
+            assert rule.scope != volatile.NONE and rule.replacement, rule.id
+        else:
+            assert rule.scope == volatile.NONE, rule.id
+    assert {r.id for r in volatile.rules_for("llama-stack")} < {
+        r.id for r in volatile.rules_for("default")
+    }
+    ignored = volatile.ignore_patterns()
+    assert all(p in ignored for rule in volatile.RULES for p in rule.patterns)
+    assert len(ignored) == len(set(ignored))
