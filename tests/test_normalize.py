@@ -339,11 +339,11 @@ def _disk_full(*args: object) -> None:
 @pytest.mark.parametrize(
     "failure",
     [
-        {"exchange": _disk_full},  # the atomic swap of spare and target fails
-        {"fsync": _disk_full},  # flushing the new bytes fails
-        {"exchange": lambda a, b: False, "replace": _disk_full},  # no swap here: replace fails
+        {"write": _disk_full},  # writing the temp file fails
+        {"fchmod": _disk_full},  # giving the temp file the original's mode fails
+        {"replace": _disk_full},  # putting the temp file in place fails
     ],
-    ids=["exchange", "fsync", "replace"],
+    ids=["write", "fchmod", "replace"],
 )
 def test_failed_write_leaves_the_original_and_no_temp_file(
     real_copy: Path, monkeypatch: pytest.MonkeyPatch, failure: dict[str, Any]
@@ -353,7 +353,7 @@ def test_failed_write_leaves_the_original_and_no_temp_file(
     target = real_copy / OPENAI_STREAM
     original = target.read_bytes()
     for name, function in failure.items():
-        monkeypatch.setattr(writing if name == "exchange" else writing.os, name, function)
+        monkeypatch.setattr(writing.os, name, function)
     result = run("normalize", target, real_copy / GENAI_STREAM)
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 2
@@ -370,7 +370,7 @@ def test_no_spare_or_temp_file_is_left_behind(real_copy: Path) -> None:
     assert sorted(p.name for p in real_copy.iterdir() if not p.name.endswith(".json")) == []
 
 
-@pytest.mark.parametrize("step", ["replace", "exchange"])
+@pytest.mark.parametrize("step", ["replace", "write"])
 def test_interrupted_write_leaves_the_original(
     real_copy: Path, monkeypatch: pytest.MonkeyPatch, step: str
 ) -> None:
@@ -382,12 +382,11 @@ def test_interrupted_write_leaves_the_original(
     def interrupted(*args: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(writing.os if step == "replace" else writing, step, interrupted)
+    monkeypatch.setattr(writing.os, step, interrupted)
     with pytest.raises(KeyboardInterrupt):
-        if step == "replace":  # one file: a temp file, then os.replace
-            normalize_file(targets[0])
-        else:  # many files: a spare file per folder, swapped in
-            list(normalize_files(targets, jobs=1))
+        normalize_file(targets[0])
+    with pytest.raises(KeyboardInterrupt):
+        list(normalize_files(targets, jobs=1))
     assert [path.read_bytes() for path in targets] == originals
     assert [p.name for p in real_copy.iterdir() if p.name.startswith(".")] == []
 

@@ -22,19 +22,17 @@ from __future__ import annotations
 
 import json
 import os
-from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
 from recstack.loading import load_recording
-from recstack.parallel import MIN_PARALLEL, default_jobs, pmap
+from recstack.parallel import pmap
 from recstack.problems import Problem, RecstackError
 from recstack.volatile import DEFAULT, PLAIN, PROFILES, SSE, TYPED, VolatileRule, rules_for
-from recstack.writing import AtomicWriter, canonical_bytes, write_atomic
+from recstack.writing import canonical_bytes, write_atomic
 
 CHANGED = "changed"
 UNCHANGED = "unchanged"
@@ -404,61 +402,33 @@ class FileResult:
         }
 
 
-def _prepare(path: Path | str, profile: str, write: bool) -> tuple[FileResult, bytes | None]:
-    """Read and normalize one file: its result, and the bytes to write (None: nothing)."""
-    name = str(path)
+def _process(path: str, profile: str, write: bool) -> FileResult:
+    """Read, normalize and (``write``) rewrite one file. Never raises for bad files."""
     try:
         loaded = load_recording(path)
     except RecstackError as exc:
-        return FileResult(name, ERROR, problem=exc.problem), None
+        return FileResult(path, ERROR, problem=exc.problem)
     normalized = normalize(loaded.data, path, profile)
     status = CHANGED if normalized.changed else UNCHANGED
-    result = FileResult(name, status, normalized.changes, normalized.renamed)
-    if write and normalized.changed:
-        payload = canonical_bytes(normalized.data)
-        if payload != loaded.raw:
-            return result, payload
-    return result, None
-
-
-def _write(result: FileResult, payload: bytes, writer: AtomicWriter | None = None) -> FileResult:
-    """Write ``payload`` over the file of ``result``; a write failure becomes the result."""
+    result = FileResult(path, status, normalized.changes, normalized.renamed)
+    if not (write and normalized.changed):
+        return result
+    payload = canonical_bytes(normalized.data)
+    if payload == loaded.raw:
+        return result
     try:
-        if writer is not None:
-            writer.write(result.path, payload)
-        else:
-            write_atomic(result.path, payload)
+        write_atomic(path, payload)
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        problem = Problem(result.path, f"cannot write: {reason} (file left unchanged)", rule="io")
-        return FileResult(result.path, ERROR, result.changes, result.renamed, problem)
+        problem = Problem(path, f"cannot write: {reason} (file left unchanged)", rule="io")
+        return FileResult(path, ERROR, result.changes, result.renamed, problem)
     result.written = True
     return result
 
 
 def normalize_file(path: Path | str, profile: str = DEFAULT, *, write: bool = True) -> FileResult:
     """Normalize one file in place (``write=False``: only report). Never raises for bad files."""
-    result, payload = _prepare(path, profile, write)
-    return _write(result, payload) if payload is not None else result
-
-
-def _work(paths: Sequence[str], profile: str, write: bool) -> list[tuple[FileResult, bytes | None]]:
-    return [_prepare(path, profile, write) for path in paths]
-
-
-def _batches(paths: Sequence[str], jobs: int) -> list[Sequence[str]]:
-    # Enough batches to keep every process busy (pmap goes parallel from MIN_PARALLEL).
-    size = max(1, min(BATCH, len(paths) // MIN_PARALLEL)) if jobs > 1 else BATCH
-    return [paths[i : i + size] for i in range(0, len(paths), size)]
-
-
-# The worker processes read, normalize and serialize; this process writes, from a few
-# threads: an atomic write mostly waits for its fsync (disk latency, not CPU), so the
-# writes overlap each other and the computing of the next files. Results still come
-# out in input order; at most MAX_QUEUED new files wait in memory.
-BATCH = 32
-WRITE_THREADS = 4
-MAX_QUEUED = 256
+    return _process(os.fspath(path), profile, write)
 
 
 def normalize_files(
@@ -468,27 +438,10 @@ def normalize_files(
     write: bool = True,
     jobs: int | None = None,
 ) -> Iterator[FileResult]:
-    """:func:`normalize_file` over many files on ``jobs`` processes, results in order."""
-    jobs = jobs or default_jobs()
-    work = partial(_work, profile=profile, write=write)
-    batches = _batches([os.fspath(p) for p in paths], jobs)
-    queue: deque[FileResult | Future[FileResult]] = deque()
-    with AtomicWriter() as writer, ThreadPoolExecutor(WRITE_THREADS) as pool:
-        for prepared in pmap(work, batches, jobs=jobs, chunksize=1):
-            for result, payload in prepared:
-                if payload is None:
-                    queue.append(result)
-                else:
-                    queue.append(pool.submit(_write, result, payload, writer))
-            while queue and (len(queue) > MAX_QUEUED or _ready(queue[0])):
-                yield _take(queue.popleft())
-        while queue:
-            yield _take(queue.popleft())
+    """:func:`normalize_file` over many files on ``jobs`` processes, results in order.
 
-
-def _ready(item: FileResult | Future[FileResult]) -> bool:
-    return not isinstance(item, Future) or item.done()
-
-
-def _take(item: FileResult | Future[FileResult]) -> FileResult:
-    return item.result() if isinstance(item, Future) else item
+    Each worker reads, normalizes and writes its own files: no file content travels
+    between processes.
+    """
+    work = partial(_process, profile=profile, write=write)
+    yield from pmap(work, [os.fspath(p) for p in paths], jobs=jobs)

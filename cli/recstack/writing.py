@@ -1,10 +1,11 @@
 """Writing files safely, and the exact bytes upstream writes.
 
 :func:`write_atomic` never leaves a half-written file: the new bytes go to a temp
-file in the same folder, are flushed to disk, and replace the original in one
-``os.replace``; on any failure the temp file is removed and the original is intact.
-:class:`AtomicWriter` does the same for many files, cheaper (a spare file per folder
-swapped in atomically, instead of a new temp file per write).
+file in the same folder, then replace the original in one ``os.replace``: a reader,
+or a run interrupted at any point, sees the old file or the new one, never a mix. On
+any failure the temp file is removed and the original is intact. (Like black, ruff
+and prettier, it does not fsync every file: that guards against power loss, not
+interruption, and would cost more than the rest of the write.)
 :func:`write_if_changed` does not touch a file whose bytes would not change (its
 mtime stays).
 
@@ -18,15 +19,11 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import ctypes
-import errno
 import json
 import os
 import re
 import stat
-import sys
 import tempfile
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -130,17 +127,11 @@ def _mode(target: Path) -> int | None:
 
 
 def _fill(fd: int, data: bytes, mode: int | None) -> None:
-    """Write ``data`` to the open temp file ``fd`` (closed after), durably, with ``mode``.
-
-    A reused spare is overwritten in place, then cut to size: no blocks freed and
-    allocated again for every file.
-    """
+    """Write ``data`` to the open temp file ``fd`` (closed after), with ``mode``."""
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
-        os.ftruncate(fd, len(data))
-        os.fsync(fd)
         if mode is not None:
             os.fchmod(fd, mode)
     finally:
@@ -150,8 +141,8 @@ def _fill(fd: int, data: bytes, mode: int | None) -> None:
 def write_atomic(path: Path | str, data: bytes) -> None:
     """Replace ``path`` with ``data`` atomically, keeping the file's permission bits.
 
-    The bytes go to a temp file in the same folder, are fsync'ed, then replace the
-    file in one ``os.replace``. A symlink is followed. Raises OSError on failure, with
+    The bytes go to a temp file in the same folder, then replace the file in one
+    ``os.replace``. A symlink is followed. Raises OSError on failure, with
     the original file untouched and no temp file left behind.
     """
     target = _target(path)
@@ -166,135 +157,16 @@ def write_atomic(path: Path | str, data: bytes) -> None:
         raise
 
 
-# Creating a file is the costly part of an atomic write on some filesystems (a new
-# inode each time: about 1 ms here, 5x the rest). Linux can swap two names atomically
-# (renameat2 RENAME_EXCHANGE): the new bytes are written to a spare file which then
-# trades places with the target, and the spare, now holding the old bytes, is
-# truncated and reused for the next file of that folder. Readers still see the old
-# file or the new one, never a mix. Elsewhere: one temp file per write.
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
-_UNSUPPORTED = {errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP}
-
-
-def _load_renameat2() -> Any:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        function = libc.renameat2
-    except (OSError, AttributeError):
-        return None
-    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p]
-    function.argtypes.append(ctypes.c_uint)
-    function.restype = ctypes.c_int
-    return function
-
-
-_renameat2 = _load_renameat2()
-
-
-def exchange(a: Path | str, b: Path | str) -> bool:
-    """Swap two existing paths atomically; False when this system cannot."""
-    if _renameat2 is None:
-        return False
-    result = _renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
-    if result == 0:
-        return True
-    code = ctypes.get_errno()
-    if code in _UNSUPPORTED:
-        return False
-    raise OSError(code, os.strerror(code), str(a))
-
-
-class AtomicWriter:
-    """Atomic writes of many files (thread-safe), reusing one spare file per folder.
-
-    Use as a context manager: leaving it removes the spare files. Each write is
-    atomic and fsync'ed like :func:`write_atomic`; a failed write leaves its file
-    untouched.
-    """
-
-    def __init__(self, prefix: str = ".recstack-") -> None:
-        self.prefix = prefix  # spare files are named PREFIX*.tmp
-        self._spares: dict[str, list[str]] = {}
-        self._all: set[str] = set()
-        self._lock = threading.Lock()
-        self._exchange = _renameat2 is not None
-
-    def __enter__(self) -> AtomicWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        with self._lock:
-            spares, self._all, self._spares = self._all, set(), {}
-        for spare in spares:
-            with contextlib.suppress(OSError):
-                os.unlink(spare)
-
-    def _take(self, folder: str) -> str:
-        with self._lock:
-            free = self._spares.get(folder)
-            if free:
-                return free.pop()
-        fd, spare = tempfile.mkstemp(prefix=self.prefix, suffix=".tmp", dir=folder)
-        os.close(fd)
-        with self._lock:
-            self._all.add(spare)
-        return spare
-
-    def _give_back(self, folder: str, spare: str) -> None:
-        with self._lock:
-            self._spares.setdefault(folder, []).append(spare)
-
-    def _forget(self, spare: str) -> None:
-        with self._lock:
-            self._all.discard(spare)
-
-    def write(self, path: Path | str, data: bytes) -> None:
-        """Replace ``path`` with ``data`` atomically; raises OSError on failure."""
-        target = os.fspath(path)
-        try:
-            info = os.lstat(target)
-            if stat.S_ISLNK(info.st_mode):
-                target = os.path.realpath(target)
-                info = os.stat(target)
-        except FileNotFoundError:
-            info = None
-        if not self._exchange or info is None:
-            write_atomic(target, data)
-            return
-        folder = os.path.dirname(target) or "."
-        spare = self._take(folder)
-        try:
-            _fill(os.open(spare, os.O_WRONLY | os.O_CLOEXEC), data, stat.S_IMODE(info.st_mode))
-            if not exchange(spare, target):
-                self._exchange = False  # this filesystem cannot: replace instead
-                os.replace(spare, target)
-                self._forget(spare)
-                return
-        except BaseException:
-            self._forget(spare)
-            with contextlib.suppress(OSError):
-                os.unlink(spare)
-            raise
-        self._give_back(folder, spare)
-
-
 def write_if_changed(
     path: Path | str,
     data: bytes,
     *,
     original: bytes | None = None,
-    writer: AtomicWriter | None = None,
 ) -> bool:
     """Write ``data`` atomically unless the file already holds exactly these bytes.
 
-    ``original`` is the file's current content when the caller has read it already;
-    ``writer`` batches many writes. Returns True when the file was written.
+    ``original`` is the file's current content when the caller has read it already.
+    Returns True when the file was written.
     """
     if original is None:
         try:
@@ -303,8 +175,5 @@ def write_if_changed(
             original = None
     if original == data:
         return False
-    if writer is not None:
-        writer.write(path, data)
-    else:
-        write_atomic(path, data)
+    write_atomic(path, data)
     return True
