@@ -11,10 +11,11 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from enum import Enum
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+if TYPE_CHECKING:  # rich is imported when first used: it is slow to load
+    from rich.console import Console
+    from rich.progress import Progress
 
 T = TypeVar("T")
 
@@ -52,6 +53,8 @@ def is_terminal(stream: object = None) -> bool:
 
 def make_console(*, stderr: bool = False) -> Console:
     """A rich console for stdout (or stderr) that honours NO_COLOR and pipes."""
+    from rich.console import Console
+
     stream = sys.stderr if stderr else sys.stdout
     colour = color_allowed(stream)
     return Console(
@@ -80,6 +83,15 @@ def progress_bar(
     if not show or total < 50:
         yield None
         return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     console = Console(file=sys.stderr, no_color=not color_allowed(sys.stderr))
     progress = Progress(
         TextColumn("{task.description}"),

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from recstack.diffing import Options, diff_pairs, status_exit_code
-from recstack.diffing.gitsource import external_pair, git_pairs, is_revision, looks_like_external
-from recstack.diffing.pairing import Pair, pair_files, pair_trees
-from recstack.output import EXIT_ERROR, EXIT_OK, OutputFormat, error_line, make_console
-from recstack.problems import RecstackError
-from recstack.render import diff as render
+from recstack.output import EXIT_ERROR, EXIT_OK, error_line
+
+if TYPE_CHECKING:
+    from recstack.diffing.pairing import Pair
+
+# The diff engine and its renderer are imported when the command runs, so that the
+# other commands (and --help) do not pay for loading them.
 
 EPILOG = """\
 [bold]Examples[/bold]
@@ -36,7 +39,12 @@ Exit status: 0 all same or equivalent, 1 something changed/added/removed,
 2 a recording could not be read (the others are still compared) or bad usage.
 """
 
-FORMATS = (OutputFormat.rich, OutputFormat.text, OutputFormat.json, OutputFormat.markdown)
+
+class DiffFormat(str, Enum):
+    rich = "rich"
+    text = "text"
+    json = "json"
+    markdown = "markdown"
 
 
 def _usage(message: str) -> typer.Exit:
@@ -45,7 +53,10 @@ def _usage(message: str) -> typer.Exit:
 
 
 def _pairs(args: list[str], use_git: bool, external: bool) -> list[Pair]:
-    if external or (not use_git and looks_like_external(args)):
+    from recstack.diffing.gitsource import external_pair, git_pairs, is_revision
+    from recstack.diffing.pairing import pair_files, pair_trees
+
+    if external:
         return [external_pair(args)]
     if use_git:
         rev = None
@@ -102,8 +113,8 @@ def register(app: typer.Typer) -> None:
             help="Also ignore this path glob (repeatable), e.g. "
             "'response.body[*].__data__.usage' or 'request.headers.*'.",
         ),
-        output_format: OutputFormat = typer.Option(
-            OutputFormat.rich,
+        output_format: DiffFormat = typer.Option(
+            DiffFormat.rich,
             "--format",
             "-f",
             help="rich (terminal), text, json or markdown (a pull-request comment).",
@@ -123,8 +134,12 @@ def register(app: typer.Typer) -> None:
         unless --strict. Each recording is same, equivalent, changed, added, removed
         or error.
         """
-        if output_format not in FORMATS:
-            raise _usage(f"--format {output_format.value} is not supported here")
+        from recstack.diffing import Options, diff_pairs, status_exit_code
+        from recstack.diffing.gitsource import looks_like_external
+        from recstack.output import make_console
+        from recstack.problems import RecstackError
+        from recstack.render import diff as render
+
         args = list(args or [])
         external = git_external or (not use_git and looks_like_external(args))
         try:
@@ -133,14 +148,14 @@ def register(app: typer.Typer) -> None:
             raise _usage(exc.problem.one_line()) from None
         options = Options(strict=strict, ignore=tuple(ignore))
         files = diff_pairs(pairs, options, jobs=jobs)
-        if output_format is not OutputFormat.json:
+        if output_format is not DiffFormat.json:
             for message in render.errors(files):
                 error_line(message)
-        if output_format is OutputFormat.json:
+        if output_format is DiffFormat.json:
             sys.stdout.write(render.render_json(files))
-        elif output_format is OutputFormat.markdown:
+        elif output_format is DiffFormat.markdown:
             sys.stdout.write(render.render_markdown(files, verbose=verbose))
-        elif output_format is OutputFormat.text:
+        elif output_format is DiffFormat.text:
             sys.stdout.write(render.render_text(files, verbose=verbose))
         else:
             render.render_rich(files, make_console(), verbose=verbose)

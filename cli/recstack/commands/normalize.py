@@ -7,20 +7,7 @@ from enum import Enum
 
 import typer
 
-from recstack.loading import discover
-from recstack.normalize import ERROR, normalize_files
-from recstack.output import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, error_line, make_console, track
-from recstack.render.normalize import (
-    CHECK,
-    DIFF,
-    WRITE,
-    Summary,
-    render_rules,
-    render_summary,
-    render_text,
-    results_json,
-    rules_json,
-)
+from recstack.output import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, error_line
 from recstack.volatile import DEFAULT, LLAMA_STACK
 
 
@@ -44,8 +31,8 @@ HELP = (
     "Profiles: [bold]llama-stack[/bold] = exactly upstream's normalizer; "
     "[bold]default[/bold] = upstream's rules plus volatile values no later request can "
     "send back (see [bold]--list-rules[/bold]).\n\n"
-    "Exit status: 0 done; 1 [bold]--check[/bold] found files to change, or some files "
-    "were bad; 2 usage error or missing path.\n\n"
+    "Exit status: 0 done; 1 [bold]--check[/bold] or [bold]--diff[/bold] found files to "
+    "change, or some files were bad; 2 usage error or missing path.\n\n"
     """\
 [bold]Examples[/bold]
 
@@ -89,6 +76,22 @@ def register(app: typer.Typer) -> None:
             0, "--jobs", "-j", min=0, help="Processes to use (0 = all cores).", show_default=False
         ),
     ) -> None:
+        # Imported here, not at the top: the other commands need not load them.
+        from recstack.loading import discover
+        from recstack.normalize import ERROR, normalize_files
+        from recstack.output import make_console, track
+        from recstack.render.normalize import (
+            CHECK,
+            DIFF,
+            WRITE,
+            Summary,
+            render_rules,
+            render_summary,
+            render_text,
+            results_json,
+            rules_json,
+        )
+
         console = make_console()
         if list_rules:
             if output_format is Format.json:
@@ -124,6 +127,6 @@ def register(app: typer.Typer) -> None:
 
         if found.missing:
             raise typer.Exit(EXIT_ERROR)
-        if summary.errors or (check and summary.changed):
+        if summary.errors or (mode != WRITE and summary.changed):
             raise typer.Exit(EXIT_FINDINGS)
         raise typer.Exit(EXIT_OK)

@@ -7,18 +7,7 @@ from enum import Enum
 
 import typer
 
-from recstack.loading import discover, load_recording
-from recstack.model import Recording
-from recstack.output import (
-    EXIT_ERROR,
-    EXIT_FINDINGS,
-    EXIT_OK,
-    error_line,
-    make_console,
-)
-from recstack.problems import RecstackError
-from recstack.reassemble import reassemble
-from recstack.render import show as render
+from recstack.output import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, error_line
 
 EPILOG = """\
 [bold]Examples[/bold]
@@ -72,6 +61,14 @@ def register(app: typer.Typer) -> None:
         parameters), then the answer per choice: reasoning, text, tool calls,
         finish reason and usage.
         """
+        # Imported here, not at the top: the other commands need not load them.
+        from recstack.loading import discover, load_recording
+        from recstack.model import Recording
+        from recstack.output import make_console
+        from recstack.problems import RecstackError
+        from recstack.reassemble import reassemble
+        from recstack.render import show as render
+
         found = discover(paths)
         for problem in found.missing:
             error_line(f"recstack show: {problem.one_line()}")

@@ -6,21 +6,14 @@ import sys
 from collections.abc import Iterable
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from recstack import rules
-from recstack.output import (
-    EXIT_ERROR,
-    EXIT_FINDINGS,
-    EXIT_OK,
-    error_line,
-    make_console,
-    track,
-)
-from recstack.problems import RecstackError
-from recstack.render import validate as render
-from recstack.validate import FileResult, validate_paths
+from recstack.output import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, error_line
+
+if TYPE_CHECKING:
+    from recstack.validate import FileResult
 
 EPILOG = (
     """\
@@ -46,6 +39,8 @@ class Format(str, Enum):
 
 
 def _progress(results: Iterable[FileResult], total: int) -> Iterable[FileResult]:
+    from recstack.output import track
+
     return track(results, total, "validating")
 
 
@@ -80,6 +75,13 @@ def register(app: typer.Typer) -> None:
         Every finding names the file, the line:column where the offending value
         starts, its JSON Pointer, a message and a rule id.
         """
+        # Imported here, not at the top: the other commands need not load them.
+        from recstack import rules
+        from recstack.output import make_console
+        from recstack.problems import RecstackError
+        from recstack.render import validate as render
+        from recstack.validate import validate_paths
+
         if list_rules:
             if output_format is Format.json:
                 sys.stdout.write(render.render_rules_json(rules.descriptions()))
