@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -505,6 +506,28 @@ def test_unreadable_file_is_an_io_error(tmp_path: Path, mixed: Path) -> None:
     io = [e for e in report["errors"] if e["rule"] == "io"]
     assert [e["path"] for e in io] == [str(mixed / "dangling.json")]
     assert io[0]["message"].startswith("cannot read")
+
+
+def test_special_files_in_a_directory_are_skipped(tmp_path: Path, mixed: Path) -> None:
+    # A FIFO named *.json would block the read forever; a symlink loop is an I/O error.
+    os.mkfifo(mixed / "pipe.json")
+    (mixed / "loop-a.json").symlink_to(mixed / "loop-b.json")
+    (mixed / "loop-b.json").symlink_to(mixed / "loop-a.json")
+    (mixed / "folder.json").mkdir()
+    result = run_process("validate", mixed, "--format", "json")
+    assert result.exit_code == 2
+    report = json.loads(result.stdout)
+    assert report["files"] == 6
+    io = [e for e in report["errors"] if e["rule"] == "io"]
+    assert [e["path"] for e in io] == [str(mixed / "loop-a.json"), str(mixed / "loop-b.json")]
+    assert all("symbolic links" in e["message"] for e in io)
+
+
+def test_a_file_named_twice_is_validated_once(mixed: Path) -> None:
+    good = mixed / "good.json"
+    result = run("validate", good, mixed / "." / "good.json", mixed)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[-1].startswith("4 files: 2 valid, 2 invalid")
 
 
 @pytest.mark.parametrize(

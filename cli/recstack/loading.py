@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -74,8 +75,20 @@ def _walk(root: Path, pattern: str) -> Iterable[Path]:
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         base = Path(dirpath)
         for name in filenames:
-            if Path(name).match(pattern):
+            if Path(name).match(pattern) and not _is_special(base / name):
                 yield base / name
+
+
+def _is_special(path: Path) -> bool:
+    """A FIFO, socket or device found in a directory: never read (a FIFO would block).
+
+    Broken symbolic links are kept: reading them reports the problem.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def read_bytes(path: Path | str) -> bytes:
