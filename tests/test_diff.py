@@ -329,3 +329,24 @@ def test_unknown_stream_family_is_compared_by_its_concatenated_text() -> None:
         "Hello",
         "HELLO",
     )
+
+
+def _rerank(text: str, tokens: int) -> bytes:
+    """A passthrough recording (rerank): its body is shown as is, not reassembled."""
+    request = {"test_id": "t::rerank", "url": "http://h/v1/rerank", "method": "POST"}
+    request["payload"] = {"query": "capital?"}
+    body = {"results": [{"index": 0, "document": {"text": text}}], "usage": {"total": tokens}}
+    response = {"status": 200, "body": body, "is_streaming": False}
+    return json.dumps({"test_id": "t::rerank", "request": request, "response": response}).encode()
+
+
+def test_passthrough_body_fields_named_like_answer_fields_are_compared() -> None:
+    """A passthrough answer covers nothing: its ``text`` and ``usage`` keys still count."""
+    diff = compare_bytes("x", _rerank("Paris is the capital", 5), _rerank("Berlin is it", 7))
+    assert diff.status == "changed"
+    assert [(c.path, c.before, c.after) for c in diff.changes] == [
+        ("response.body.results[0].document.text", "Paris is the capital", "Berlin is it"),
+        ("response.body.usage.total", 5, 7),
+    ]
+    same = compare_bytes("x", _rerank("Paris", 5), _rerank("Paris", 5) + b"\n")
+    assert same.status == "equivalent"

@@ -138,6 +138,16 @@ def _dims(value: tuple[int, int] | None) -> str | None:
     return None if value is None else f"{value[0]} x {value[1]}"
 
 
+# Families whose answer only shows the body as it is (rerank results, error bodies):
+# it covers none of the body's fields, so the body itself must be compared whole.
+_UNCOVERED_FAMILIES = frozenset({"passthrough"})
+
+
 def trusted(answer: Answer | None) -> bool:
     """True when a reassembler understood the body (so the answer covers its content)."""
-    return answer is not None and answer.meta.family is not None and answer.kind != "unknown"
+    return (
+        answer is not None
+        and answer.meta.family is not None
+        and answer.meta.family not in _UNCOVERED_FAMILIES
+        and answer.kind != "unknown"
+    )
