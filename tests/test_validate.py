@@ -469,6 +469,30 @@ def test_schema_option_replaces_the_recording_schema(tmp_path: Path, mixed: Path
     assert "not a valid JSON Schema" in wrong.stderr
 
 
+def test_schema_odd_cases_are_findings_or_one_line(tmp_path: Path, mixed: Path) -> None:
+    good = mixed / "good.json"
+    # An ECMA-262 pattern the compiled engine knows and Python's re does not.
+    ecma = tmp_path / "ecma.schema.json"
+    ecma.write_text(
+        json.dumps({"properties": {"request": {"properties": {"url": {"pattern": "^\\p{Lu}"}}}}})
+    )
+    result = run("validate", good, "--schema", ecma)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0].startswith(f"{good}:")
+    assert "/request/url: " in result.stdout and "[schema]" in result.stdout
+    deep = tmp_path / "deep.schema.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    nested = run("validate", good, "--schema", deep)
+    assert nested.exit_code == 2
+    assert (
+        nested.stderr.strip()
+        == f"recstack validate: {deep}: schema is not valid JSON: nested too deeply"
+    )
+    folder = run("validate", good, "--schema", tmp_path)
+    assert folder.exit_code == 2
+    assert "cannot read schema" in folder.stderr
+
+
 @needs_shared
 def test_parallel_jobs_give_the_same_report(real_copy: Path) -> None:
     victim = sorted(real_copy.glob("*.json"))[5]

@@ -82,7 +82,11 @@ class Schema:
 
         found: list[SchemaError] = []
         seen: set[str] = set()
-        for error in sorted(self.explainer.iter_errors(data), key=relevance):
+        try:
+            explained = sorted(self.explainer.iter_errors(data), key=relevance)
+        except Exception:  # e.g. an ECMA-262 regex (\p{L}) that Python's re rejects
+            return self._fast_errors(data)[:limit]
+        for error in explained:
             best = best_match([error]) or error
             item = SchemaError(pointer_from(best.absolute_path), describe(best))
             # One finding per value: a second failing keyword there says the same thing again.
@@ -145,6 +149,8 @@ def _load_cached(path_text: str) -> Schema:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise fail(f"schema is not valid JSON: {exc.msg} at {exc.lineno}:{exc.colno}") from None
+    except RecursionError:
+        raise fail("schema is not valid JSON: nested too deeply") from None
     if not isinstance(document, dict):
         raise fail("schema is not a JSON object")
     try:
