@@ -107,6 +107,19 @@ def test_git_pathspec_limits_and_works_from_a_subdirectory(repo: Path) -> None:
     assert statuses(result.stdout) == {"tests/recordings/answer.json": "changed"}
 
 
+def test_git_parent_directory_pathspec_is_a_path_not_a_range(repo: Path) -> None:
+    """``../recordings`` contains ".." but exists: a path, with the default revision."""
+    sub = repo / "tests" / "other"
+    sub.mkdir()
+    result = run_process("diff", "--git", "../recordings", "--format", "json", cwd=sub)
+    assert result.exit_code == 1, result.stderr
+    assert statuses(result.stdout)["tests/recordings/answer.json"] == "changed"
+    ranged = run_process(
+        "diff", "--git", "main..rerecord", "../recordings", "--format", "json", cwd=sub
+    )
+    assert statuses(ranged.stdout)["tests/recordings/gone.json"] == "removed"
+
+
 def test_git_nothing_changed_is_exit_0(repo: Path) -> None:
     result = run_process("diff", "--git", "rerecord..rerecord", cwd=repo)
     assert result.exit_code == 0
@@ -196,16 +209,8 @@ def test_external_diff_exits_0_even_on_changes(repo: Path, tmp_path: Path) -> No
     assert wrong.exit_code == 2 and "expected 7 arguments" in wrong.stderr
 
 
-def _show_text_ready() -> bool:
-    probe = Path(__file__).parent / "diff_fixtures.py"
-    result = run_process("show", "--format", "text", probe)
-    return "not built yet" not in result.stderr and "No such option" not in result.stderr
-
-
 def test_textconv_driver_shows_answers_in_git_diff(repo: Path) -> None:
     """diff.recstack.textconv = recstack show --format text, for *.json under recordings/."""
-    if not _show_text_ready():
-        pytest.skip("recstack show --format text is not implemented yet")
     (repo / ".gitattributes").write_text("**/recordings/*.json diff=recstack\n")
     out = git(
         repo,

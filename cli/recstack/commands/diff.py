@@ -61,7 +61,9 @@ def _pairs(args: list[str], use_git: bool, external: bool) -> list[Pair]:
     if use_git:
         rev = None
         paths = list(args)
-        if paths and (not Path(paths[0]).exists() or ".." in paths[0]) and is_revision(paths[0]):
+        # An existing path (even "../other" from a subdirectory) is a path; anything
+        # else that names a commit, or a range (A..B), is the revision.
+        if paths and not Path(paths[0]).exists() and is_revision(paths[0]):
             rev = paths.pop(0)
         return git_pairs(rev, paths)
     if len(args) != 2:
