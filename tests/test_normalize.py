@@ -415,6 +415,25 @@ def test_bad_files_are_reported_and_the_rest_normalized(real_copy: Path) -> None
     assert "21 changed" in result.stdout
 
 
+def test_a_file_too_deep_to_rewrite_is_one_error_and_the_rest_normalized(real_copy: Path) -> None:
+    # orjson reads ~1,000 levels; json.dumps(indent=2) cannot write them back.
+    deep = real_copy / OPENAI_STREAM
+    data = json.loads(deep.read_text())
+    data["request"]["body"]["metadata"] = "@@"
+    nested = '{"a": ' * 990 + "1" + "}" * 990
+    deep.write_text(json.dumps(data, indent=2).replace('"@@"', nested) + "\n")
+    original = deep.read_bytes()
+    other = real_copy / GENAI_STREAM
+    result = run("normalize", deep, other)
+    assert result.exit_code == 1
+    assert result.stderr == f"{deep}: nested too deeply to rewrite (file left unchanged)\n"
+    assert deep.read_bytes() == original
+    assert result.stdout.splitlines() == [
+        f"normalized {other}: response_id, create_time, sdk_http_response.headers.Date",
+        "1 changed, 0 unchanged, 0 renamed-recording mismatches, 1 error",
+    ]
+
+
 def test_paths_on_stdin(real_copy: Path) -> None:
     paths = f"{real_copy / OPENAI_STREAM}\n\n{real_copy / MODEL_LISTS[0]}\n"
     result = run("normalize", "--check", "-", input=paths)

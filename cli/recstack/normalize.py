@@ -413,7 +413,11 @@ def _process(path: str, profile: str, write: bool) -> FileResult:
     result = FileResult(path, status, normalized.changes, normalized.renamed)
     if not (write and normalized.changed):
         return result
-    payload = canonical_bytes(normalized.data)
+    try:
+        payload = canonical_bytes(normalized.data)
+    except RecursionError:  # json.dumps(indent=2) cannot write it either
+        problem = Problem(path, "nested too deeply to rewrite (file left unchanged)", rule="json")
+        return FileResult(path, ERROR, result.changes, result.renamed, problem)
     if payload == loaded.raw:
         return result
     try:
