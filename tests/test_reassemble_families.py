@@ -253,6 +253,74 @@ def test_interactions_thought_signature_and_text() -> None:
     assert answer.usage == {"total_tokens": 9}
 
 
+def test_interactions_newer_step_events_and_interaction_completed() -> None:
+    """Newer servers: interaction.created, step.start/delta/stop, interaction.completed."""
+
+    def event(name: str, **data: object) -> tuple[str, dict]:
+        return name, {**data, "event_type": name}
+
+    lines = sse(
+        event("interaction.created", interaction={"id": "v1", "status": "in_progress"}),
+        event("interaction.status_update", interaction_id="v1", status="in_progress"),
+        event("step.start", index=0, step={"type": "thought"}),
+        event(
+            "step.delta", index=0, delta={"type": "thought_summary", "content": {"text": "Hm, "}}
+        ),
+        event("step.delta", index=0, delta={"type": "thought_summary", "content": {"text": "ok."}}),
+        event("step.delta", index=0, delta={"type": "thought_signature", "signature": "s1"}),
+        event("step.stop", index=0),
+        event("step.start", index=1, step={"type": "model_output"}),
+        event("step.delta", index=1, delta={"type": "text", "text": "Hi "}),
+        event("step.delta", index=1, delta={"type": "text", "text": "there"}),
+        event("step.stop", index=1),
+        event("step.start", index=2, step={"type": "function_call", "id": "fc1", "name": "f"}),
+        event(
+            "step.delta",
+            index=2,
+            delta={"type": "function_call", "id": "fc1", "name": "f", "arguments": {"a": 1}},
+        ),
+        event(
+            "interaction.completed",
+            interaction={"id": "v1", "status": "requires_action", "usage": {"total_tokens": 3}},
+        ),
+    )
+    answer = answer_of(passthrough(lines, streaming=True))
+    assert answer.meta.family == "gemini-interactions"
+    assert answer.meta.chunks == 14
+    [only] = answer.choices
+    assert (only.role, only.content, only.reasoning) == ("model", "Hi there", "Hm, ok.")
+    [call] = only.tool_calls
+    assert (call.id, call.name, json.loads(call.arguments)) == ("fc1", "f", {"a": 1})
+    assert only.finish_reason == "requires_action"
+    assert answer.usage == {"total_tokens": 3}
+    assert answer.extra["signatures"] == ["s1"]
+
+
+def test_anthropic_truncated_input_json_is_kept_as_the_raw_string() -> None:
+    """max_tokens cut the tool input mid-JSON: the arguments are what arrived, unparsed."""
+    start = {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {}}
+    lines = sse(
+        ("message_start", {"type": "message_start", "message": {"role": "assistant"}}),
+        (
+            "content_block_start",
+            {"type": "content_block_start", "index": 0, "content_block": start},
+        ),
+        (
+            "content_block_delta",
+            {
+                "type": "content_block_delta",
+                "index": 0,
+                "delta": {"type": "input_json_delta", "partial_json": '{"city": "Par'},
+            },
+        ),
+        ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "max_tokens"}}),
+    )
+    [only] = answer_of(passthrough(lines, streaming=True)).choices
+    [call] = only.tool_calls
+    assert (call.name, call.arguments) == ("get_weather", '{"city": "Par')
+    assert only.finish_reason == "max_tokens"
+
+
 def genai_chunk(parts: list[dict], finish: str | None = None, usage: dict | None = None) -> dict:
     return {
         "candidates": [{"content": {"parts": parts, "role": "model"}, "finish_reason": finish}],
