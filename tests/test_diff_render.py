@@ -96,6 +96,25 @@ def test_multi_line_answer_is_a_unified_diff(tmp_path: Path) -> None:
     assert "Step 1:" not in out
 
 
+def test_removed_and_added_lines_that_start_like_diff_headers_are_shown(tmp_path: Path) -> None:
+    """A Markdown rule "---" or a line "++ x" in an answer is a change like any other."""
+    old = write(tmp_path / "o.json", stream_recording("Intro\n---\n-- note\nBody one\nBody two"))
+    new = write(tmp_path / "n.json", stream_recording("Intro\nBody one\n++ added\nBody two"))
+    for fmt in ("text", "markdown"):
+        out = run("diff", old, new, "--format", fmt).stdout
+        lines = [line.strip() for line in out.splitlines()]
+        assert "----" in lines and "--- note" in lines and "+++ added" in lines, out
+
+
+def test_a_change_in_line_endings_only_is_visible(tmp_path: Path) -> None:
+    old = write(tmp_path / "o.json", stream_recording("Line one\nLine two\n"))
+    new = write(tmp_path / "n.json", stream_recording("Line one\nLine two"))
+    result = run("diff", old, new, "--format", "text")
+    assert result.exit_code == 1
+    assert '- "Line one\\nLine two\\n"' in result.stdout
+    assert '+ "Line one\\nLine two"' in result.stdout
+
+
 def test_help_has_examples() -> None:
     result = run("diff", "--help")
     assert result.exit_code == 0

@@ -109,12 +109,28 @@ def line_diff(before: str, after: str) -> list[Line]:
     diff = difflib.unified_diff(
         before.splitlines(), after.splitlines(), lineterm="", n=CONTEXT_LINES
     )
-    for text in diff:
-        if text.startswith(("---", "+++")):
+    for number, text in enumerate(diff):
+        if number < 2:  # the "---" / "+++" file headers (a line of the text may start so)
             continue
         style = {"@": "cyan", "-": "red", "+": "green"}.get(text[:1], "")
         out.append([(text, style)])
+    if not out and before != after:
+        return ending_diff(before, after)
     return out
+
+
+def ending_diff(before: str, after: str) -> list[Line]:
+    """Texts with the same lines but other line endings: the differing tails, escaped."""
+    common = next(
+        (i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b),
+        min(len(before), len(after)),
+    )
+    start = max(0, common - 20)
+    lead = "…" if start else ""
+    return [
+        [("- " + lead + json.dumps(before[start:], ensure_ascii=False), "red")],
+        [("+ " + lead + json.dumps(after[start:], ensure_ascii=False), "green")],
+    ]
 
 
 def change_body(change: Change) -> list[Line]:
