@@ -141,3 +141,25 @@ def test_other_hard_links_and_open_readers_keep_the_old_bytes(tmp_path: Path) ->
         assert reader.read() == b"old\n"
     assert path.read_bytes() == b"new\n"
     assert backup.read_bytes() == b"old\n"
+
+
+def test_an_interrupt_right_after_the_temp_file_is_created_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C can land between the file's creation and the return of its descriptor."""
+    import recstack.writing as writing
+
+    path = tmp_path / "a.json"
+    path.write_bytes(b"old\n")
+    real_open = os.open
+
+    def open_then_interrupt(name: str, flags: int, mode: int = 0o777) -> int:
+        os.close(real_open(name, flags, mode))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(writing.os, "open", open_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(path, b"new\n")
+    monkeypatch.undo()
+    assert path.read_bytes() == b"old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]

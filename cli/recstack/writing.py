@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import json
 import os
 import re
+import secrets
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +139,28 @@ def _fill(fd: int, data: bytes, mode: int | None) -> None:
         os.close(fd)
 
 
+_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+
+
+def _create_temp(target: Path) -> tuple[int, str]:
+    """Create a new hidden temp file beside ``target``: (fd, name).
+
+    The name is chosen before the file is created (unlike ``mkstemp``), so that an
+    interrupt arriving just after the creation can still remove it.
+    """
+    for _ in range(100):
+        tmp = os.path.join(target.parent, f".{target.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, _TEMP_FLAGS, 0o600), tmp
+        except FileExistsError:
+            continue
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    raise FileExistsError(errno.EEXIST, "no free temp file name", str(target.parent))
+
+
 def write_atomic(path: Path | str, data: bytes) -> None:
     """Replace ``path`` with ``data`` atomically, keeping the file's permission bits.
 
@@ -147,7 +170,7 @@ def write_atomic(path: Path | str, data: bytes) -> None:
     """
     target = _target(path)
     mode = _mode(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = _create_temp(target)
     try:
         _fill(fd, data, mode)
         os.replace(tmp, target)
