@@ -492,7 +492,7 @@ def test_json_output(real_copy: Path) -> None:
 def test_list_rules(tmp_path: Path) -> None:
     text = run("normalize", "--list-rules")
     assert text.exit_code == 0
-    assert text.stdout.startswith("Profile default rewrites 18 of 22 rules")
+    assert text.stdout.startswith("Profile default rewrites 18 of 24 rules")
     assert "* obfuscation  [default]" in text.stdout
     assert "  system_fingerprint  [diff only]" in text.stdout
     upstream = run("normalize", "--list-rules", "-p", "llama-stack", "-f", "json")

@@ -335,6 +335,28 @@ RULES: tuple[VolatileRule, ...] = (
         _DIFF_ONLY,
         where="Gemini interactions bodies and SSE data: lines",
     ),
+    VolatileRule(
+        "sse_ids_and_times",
+        tuple(
+            f"response.body[*].data**.{name}"
+            for name in ("id", "interaction_id", "created", "created_at", "updated")
+        ),
+        "",
+        "ids and timestamps of the events inside SSE data: lines change on every run; "
+        "some (tool_use and interaction ids) are echoed back, so normalize leaves the "
+        "ones it cannot prove safe alone",
+        _DIFF_ONLY,
+        where="SSE data: lines",
+    ),
+    VolatileRule(
+        "model_permission",
+        ("response.body**.permission[*].id", "response.body**.permission[*].created"),
+        "",
+        "vLLM makes a fresh permission entry per server start; no request refers to it "
+        "(diff only: model lists are left as recorded)",
+        _DIFF_ONLY,
+        where="model-list entries (vLLM)",
+    ),
 )
 
 

@@ -2,7 +2,7 @@
 
 The patterns are :mod:`recstack.paths` globs over the whole recording
 (``response.body[*].__data__.id``): the shared volatile table
-(:func:`recstack.volatile.ignore_patterns`), the diff-only extras below, and the
+(:func:`recstack.volatile.ignore_patterns`, diff-only rules included) and the
 user's ``--ignore`` patterns. Raw SSE lines are parsed first, so ``data:`` payloads
 have paths too: ``response.body[3].data.message.id``.
 """
@@ -17,25 +17,13 @@ from typing import Any
 from recstack import volatile
 from recstack.paths import glob_regex
 
-# Diff-only volatile values not (yet) in the shared table: ids and timestamps inside SSE
-# ``data:`` lines (GUIDE section 3) and vLLM's per-start model permission entries.
-EXTRA_PATTERNS: tuple[str, ...] = (
-    "response.body[*].data**.id",
-    "response.body[*].data**.interaction_id",
-    "response.body[*].data**.created",
-    "response.body[*].data**.created_at",
-    "response.body[*].data**.updated",
-    "response.body**.permission[*].id",
-    "response.body**.permission[*].created",
-)
-
 # A model's ``id`` is its name: the volatile ``id`` rule never applies to model objects.
 _KEEP_IN_MODELS = frozenset({"id"})
 
 
 def default_patterns() -> list[str]:
     """Everything ``diff`` ignores unless ``--strict``."""
-    return [*volatile.ignore_patterns(), *EXTRA_PATTERNS]
+    return volatile.ignore_patterns()
 
 
 _LAST_KEY = re.compile(r"(?:^|\.)([A-Za-z_][A-Za-z0-9_]*)$")
