@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable
 
 _DECODER = json.JSONDecoder()
 _WS = " \t\n\r"
@@ -35,7 +35,7 @@ def escape_token(token: str | int) -> str:
     return str(token).replace("~", "~0").replace("/", "~1")
 
 
-def pointer_from(parts: Iterator[str | int] | list[str | int] | tuple[str | int, ...]) -> str:
+def pointer_from(parts: Iterable[str | int]) -> str:
     """Build an RFC 6901 pointer from path parts."""
     return "".join("/" + escape_token(p) for p in parts)
 

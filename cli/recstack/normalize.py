@@ -273,7 +273,7 @@ def _rewrite_payload(
                 return text
         except ValueError:
             pass
-    compact = {"separators": (",", ":"), "ensure_ascii": False}
+    compact: dict[str, Any] = {"separators": (",", ":"), "ensure_ascii": False}
     if json.dumps(obj, **compact) == payload:
         return json.dumps(expected, **compact)
     return None

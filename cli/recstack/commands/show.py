@@ -92,7 +92,7 @@ def register(app: typer.Typer) -> None:
                     write(render.render_text(answer))
                 elif fmt is Format.markdown:
                     write(render.render_markdown(answer, recording, full=full))
-                else:
+                elif console is not None:
                     render.render_rich(answer, recording, console, full=full)
             except (ValueError, TypeError, KeyError, AttributeError) as exc:  # odd input
                 error_line(f"recstack show: {path}: cannot show: {type(exc).__name__}: {exc}")
