@@ -409,7 +409,8 @@ def test_bad_files_are_reported_and_the_rest_normalized(real_copy: Path) -> None
     assert len(lines) == 4
     for name, raw in bad.items():
         assert (real_copy / name).read_bytes() == raw
-        assert sum(line.startswith(str(real_copy / name)) for line in lines) == 1
+        prefix = f"recstack normalize: {real_copy / name}"
+        assert sum(line.startswith(prefix) for line in lines) == 1
     assert "Traceback" not in result.stderr
     assert result.stdout.splitlines()[-1].endswith(", 4 errors")
     assert "21 changed" in result.stdout
@@ -426,7 +427,9 @@ def test_a_file_too_deep_to_rewrite_is_one_error_and_the_rest_normalized(real_co
     other = real_copy / GENAI_STREAM
     result = run("normalize", deep, other)
     assert result.exit_code == 1
-    assert result.stderr == f"{deep}: nested too deeply to rewrite (file left unchanged)\n"
+    assert result.stderr == (
+        f"recstack normalize: {deep}: nested too deeply to rewrite (file left unchanged)\n"
+    )
     assert deep.read_bytes() == original
     assert result.stdout.splitlines() == [
         f"normalized {other}: response_id, create_time, sdk_http_response.headers.Date",

@@ -152,7 +152,7 @@ def register(app: typer.Typer) -> None:
         files = diff_pairs(pairs, options, jobs=jobs)
         if output_format is not DiffFormat.json:
             for message in render.errors(files):
-                error_line(message)
+                error_line(f"recstack diff: {message}")
         if output_format is DiffFormat.json:
             sys.stdout.write(render.render_json(files))
         elif output_format is DiffFormat.markdown:

@@ -106,7 +106,7 @@ def register(app: typer.Typer) -> None:
         mode = DIFF if diff else CHECK if check else WRITE
         found = discover(paths, stdin=sys.stdin)
         for problem in found.missing:
-            error_line(problem.one_line())
+            error_line(f"recstack normalize: {problem.one_line()}")
         results = list(
             track(
                 normalize_files(found.files, profile.value, write=mode == WRITE, jobs=jobs or None),
@@ -116,7 +116,7 @@ def register(app: typer.Typer) -> None:
         )
         for result in results:
             if result.status == ERROR and result.problem is not None:
-                error_line(result.problem.one_line())
+                error_line(f"recstack normalize: {result.problem.one_line()}")
 
         summary = Summary.of(results, found.missing)
         if output_format is Format.json:
