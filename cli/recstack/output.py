@@ -100,6 +100,7 @@ def progress_bar(
         TimeElapsedColumn(),
         console=console,
         transient=True,
+        redirect_stdout=False,  # stdout carries the command's output, never the bar's
     )
     with progress:
         progress.add_task(label, total=total)

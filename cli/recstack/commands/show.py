@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from enum import Enum
+from pathlib import Path
 
 import typer
 
@@ -64,7 +66,7 @@ def register(app: typer.Typer) -> None:
         # Imported here, not at the top: the other commands need not load them.
         from recstack.loading import discover, load_recording
         from recstack.model import Recording
-        from recstack.output import make_console
+        from recstack.output import is_terminal, make_console, track
         from recstack.problems import RecstackError
         from recstack.reassemble import reassemble
         from recstack.render import show as render
@@ -76,7 +78,10 @@ def register(app: typer.Typer) -> None:
         console = make_console() if fmt is Format.rich else None
         write = sys.stdout.write
         bad = 0
-        for path in found.files:
+        files: Iterable[Path] = found.files
+        if not is_terminal(sys.stdout):  # output to a file or pipe: progress on stderr
+            files = track(found.files, len(found.files), "showing")
+        for path in files:
             try:
                 loaded = load_recording(path)
             except RecstackError as exc:
