@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 import orjson
 
+from recstack import writing
 from recstack.locate import byte_line_col, find_duplicate_keys, line_col, locate
 from recstack.problems import Problem, RecstackError
 
@@ -135,17 +136,36 @@ def parse(raw: bytes, path: str, *, check_duplicates: bool = False) -> tuple[Any
     """Parse one JSON document strictly; return (data, warnings).
 
     Raises RecstackError with a positioned problem for anything that is not
-    exactly one valid JSON document.
+    exactly one valid JSON document. With ``check_duplicates``, repeated object keys
+    are reported as warnings.
     """
     text = decode_text(raw, path)
     if not text.strip():
         raise RecstackError(Problem(path, "empty file", 1, 1, rule="json"))
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        # Broken, or valid JSON orjson refuses (a lone surrogate escape): the exact
+        # parse tells which, with a position.
+        return parse_with_duplicates(text, raw, path)
+    # A file already in upstream's layout cannot hold a duplicate key: writing the
+    # parsed value back would lose it and give other bytes. Only the other files
+    # (hand-edited, minified) need the slower duplicate-aware parse.
+    if not check_duplicates or _is_canonical(data, raw):
+        return data, []
+    return parse_with_duplicates(text, raw, path)
+
+
+def _is_canonical(data: Any, raw: bytes) -> bool:
+    try:
+        return writing.canonical_bytes(data) == raw
+    except (ValueError, RecursionError):
+        return False
+
+
+def parse_with_duplicates(text: str, raw: bytes, path: str) -> tuple[Any, list[Problem]]:
+    """The exact strict parse of ``text`` (``raw`` decoded), duplicate keys as warnings."""
     warnings: list[Problem] = []
-    if not check_duplicates:
-        try:
-            return orjson.loads(raw), warnings
-        except orjson.JSONDecodeError:
-            _raise_syntax(text, raw, path)
     dupes = False
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -6,17 +6,13 @@ input); ``validate_paths`` runs it over many files on several cores and sums up.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-import orjson
-
 from recstack import rules
-from recstack.loading import Loaded, discover, parse, read_bytes
+from recstack.loading import Loaded, discover, load
 from recstack.model import Recording
 from recstack.parallel import pmap
 from recstack.problems import Problem, RecstackError
@@ -76,43 +72,6 @@ class Report:
         return [*self.missing, *(p for p in self.errors if p.rule == "io")]
 
 
-_NON_ASCII = re.compile(rb"[\x80-\xff]+")
-
-
-def _escape_non_ascii(match: re.Match[bytes]) -> bytes:
-    return json.dumps(match.group().decode("utf-8"))[1:-1].encode("ascii")
-
-
-def upstream_layout(data: Any) -> bytes:
-    """``json.dumps(data, indent=2) + "\\n"`` (upstream's layout), computed with orjson.
-
-    Equal to :func:`recstack.loading.canonical_bytes` for recordings, except that a
-    few floats are written differently (``1e-05`` vs ``1e-5``): callers only use it
-    to recognise files that are already in the layout.
-    """
-    out = orjson.dumps(data, option=orjson.OPT_INDENT_2)
-    if not out.isascii():
-        out = _NON_ASCII.sub(_escape_non_ascii, out)
-    return out + b"\n"
-
-
-def parse_strict(raw: bytes, path: str) -> tuple[Any, list[Problem]]:
-    """``loading.parse(raw, path, check_duplicates=True)``, three times faster on most files.
-
-    orjson parses first; when writing the result back in upstream's layout gives the
-    very same bytes, the text cannot hold a duplicate key (a dict cannot write one) or
-    anything else non-strict, so the slower duplicate-aware parse is skipped. Any
-    other file (hand-written, minified, odd floats, broken) takes the exact path.
-    """
-    try:
-        data = orjson.loads(raw)
-        if upstream_layout(data) == raw:
-            return data, []
-    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
-        pass
-    return parse(raw, path, check_duplicates=True)
-
-
 def validate_data(data: Any, schema: Schema) -> list[rules.Finding]:
     """Schema violations and rule findings for parsed data (no positions)."""
     findings: list[rules.Finding] = []
@@ -139,11 +98,10 @@ def validate_file(path: Path | str, schema: Schema | None = None) -> list[Proble
     """Every problem of one file (empty: valid). Never raises for bad input."""
     schema = schema or load_schema()
     try:
-        raw = read_bytes(path)
-        data, warnings = parse_strict(raw, str(path))
+        loaded = load(path, check_duplicates=True)
     except RecstackError as exc:
         return [exc.problem]
-    return validate_loaded(Loaded(Path(path), raw, data, warnings), schema)
+    return validate_loaded(loaded, schema)
 
 
 def _position(problem: Problem) -> tuple[int, int]:

@@ -8,7 +8,7 @@ pull-request comment says exactly what the terminal said.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import orjson
@@ -58,34 +58,6 @@ MAX_BODY = 2000
 # ---------------------------------------------------------------------------
 
 
-def choice_dict(choice: Choice) -> dict[str, Any]:
-    return {
-        "index": choice.index,
-        "role": choice.role,
-        "content": choice.content,
-        "reasoning": choice.reasoning,
-        "refusal": choice.refusal,
-        "tool_calls": [
-            {"index": c.index, "id": c.id, "name": c.name, "arguments": c.arguments, "type": c.type}
-            for c in choice.tool_calls
-        ],
-        "finish_reason": choice.finish_reason,
-        "logprobs": choice.logprobs,
-    }
-
-
-def error_dict(error: ErrorInfo | None) -> dict[str, Any] | None:
-    if error is None:
-        return None
-    return {
-        "type": error.type,
-        "status": error.status,
-        "message": error.message,
-        "category": error.category,
-        "provider": error.provider,
-    }
-
-
 def answer_dict(answer: Answer) -> dict[str, Any]:
     """The ``--format json`` object for one recording."""
     meta = answer.meta
@@ -100,9 +72,9 @@ def answer_dict(answer: Answer) -> dict[str, Any]:
         "status": meta.status,
         "kind": answer.kind,
         "family": meta.family,
-        "choices": [choice_dict(c) for c in answer.choices],
+        "choices": [asdict(c) for c in answer.choices],
         "usage": answer.usage,
-        "error": error_dict(answer.error),
+        "error": asdict(answer.error) if answer.error else None,
         "embeddings": list(answer.embeddings) if answer.embeddings else None,
         "models": [m.get("id") for m in answer.models] if answer.models is not None else None,
         "notes": answer.notes,
