@@ -263,9 +263,14 @@ def load_recording(path: Path | str, *, check_duplicates: bool = False) -> Loade
     validation is the job of ``recstack.validate``; this only keeps the other
     commands from tripping over files that are not recordings at all.
     """
-    loaded = load(path, check_duplicates=check_duplicates)
-    data = loaded.data
+    return recording_from_bytes(read_bytes(path), path, check_duplicates=check_duplicates)
+
+
+def recording_from_bytes(raw: bytes, path: Path | str, *, check_duplicates: bool = False) -> Loaded:
+    """:func:`load_recording` for bytes already read (e.g. an old version from git)."""
     name = str(path)
+    data, warnings = parse(raw, name, check_duplicates=check_duplicates)
+    loaded = Loaded(Path(path), raw, data, warnings)
     if not isinstance(data, dict):
         kind = type(data).__name__ if data is not None else "null"
         raise RecstackError(

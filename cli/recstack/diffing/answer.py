@@ -71,11 +71,9 @@ def compare_tool_calls(
     for index in sorted(old.keys() | new.keys()):
         where = [*parts, "tool_calls", index]
         a, b = old.get(index), new.get(index)
-        if a is None:
-            changes.append(_change(where, ITEM_ADDED, None, _tool_call_dict(b)))  # type: ignore[arg-type]
-            continue
-        if b is None:
-            changes.append(_change(where, ITEM_REMOVED, _tool_call_dict(a), None))
+        if a is None or b is None:  # on one side only
+            kind = ITEM_ADDED if a is None else ITEM_REMOVED
+            changes.append(_change(where, kind, a and _tool_call_dict(a), b and _tool_call_dict(b)))
             continue
         changes += _scalar([*where, "name"], a.name, b.name)
         changes += _scalar([*where, "type"], a.type, b.type)
@@ -117,10 +115,10 @@ def compare_answers(before: Answer, after: Answer, *, strict: bool = False) -> l
     new = {choice.index: choice for choice in after.choices}
     for index in sorted(old.keys() | new.keys()):
         a, b = old.get(index), new.get(index)
-        if a is None:
-            changes.append(_change(["choices", index], ITEM_ADDED, None, _choice_dict(b)))  # type: ignore[arg-type]
-        elif b is None:
-            changes.append(_change(["choices", index], ITEM_REMOVED, _choice_dict(a), None))
+        if a is None or b is None:  # on one side only
+            kind = ITEM_ADDED if a is None else ITEM_REMOVED
+            before_, after_ = a and _choice_dict(a), b and _choice_dict(b)
+            changes.append(_change(["choices", index], kind, before_, after_))
         else:
             changes += compare_choice(index, a, b, strict=strict)
     if before.usage != after.usage:
@@ -143,11 +141,10 @@ def _dims(value: tuple[int, int] | None) -> str | None:
 _UNCOVERED_FAMILIES = frozenset({"passthrough"})
 
 
-def trusted(answer: Answer | None) -> bool:
+def trusted(answer: Answer) -> bool:
     """True when a reassembler understood the body (so the answer covers its content)."""
     return (
-        answer is not None
-        and answer.meta.family is not None
+        answer.meta.family is not None
         and answer.meta.family not in _UNCOVERED_FAMILIES
         and answer.kind != "unknown"
     )

@@ -39,10 +39,10 @@ from recstack.diffing.stream import (
     summarize_vectors,
 )
 from recstack.diffing.structural import diff_values
-from recstack.loading import parse
+from recstack.loading import recording_from_bytes
 from recstack.model import Recording
-from recstack.problems import Problem, RecstackError
-from recstack.reassemble.model import Answer
+from recstack.problems import RecstackError
+from recstack.reassemble import reassemble
 
 _META_SKIP = ("request", "response")
 
@@ -68,34 +68,6 @@ def matcher_for(options: Options) -> Matcher:
     return _matchers[key]
 
 
-def read_recording(raw: bytes, label: str) -> dict[str, Any]:
-    """Parse a recording's bytes strictly; RecstackError with one clear problem if not."""
-    data, _ = parse(raw, label)
-    if not isinstance(data, dict):
-        raise RecstackError(
-            Problem(
-                label, "not a recording: the top level is not a JSON object", 1, 1, rule="shape"
-            )
-        )
-    for key in _META_SKIP:
-        if not isinstance(data.get(key), dict):
-            what = "missing" if key not in data else "not an object"
-            raise RecstackError(Problem(label, f"not a recording: {key!r} is {what}", rule="shape"))
-    return data
-
-
-def reassemble_safely(path: str, data: dict[str, Any]) -> Answer | None:
-    """The engine's answer, or None when the engine is missing or failed."""
-    try:
-        from recstack.reassemble import reassemble  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    try:
-        return reassemble(Recording(path, data))
-    except Exception:  # the engine promises never to raise; do not trust that here
-        return None
-
-
 def compare_bytes(
     path: str,
     old: bytes | None,
@@ -118,7 +90,7 @@ def compare_bytes(
     parsed: list[dict[str, Any]] = []
     for side, raw, label in (("before", old, old_label), ("after", new, new_label)):
         try:
-            parsed.append(read_recording(raw, label or path))
+            parsed.append(recording_from_bytes(raw, label or path).data)
         except RecstackError as exc:
             message = exc.problem.one_line()
             errors.append(
@@ -188,12 +160,12 @@ def compare_response(
     body_a, body_b = a.get("body"), b.get("body")
     if body_a == body_b:
         return changes
-    answer_a = reassemble_safely(path, old)
-    answer_b = reassemble_safely(path, new)
+    answer_a = reassemble(Recording(path, old))
+    answer_b = reassemble(Recording(path, new))
     both_trusted = trusted(answer_a) and trusted(answer_b)
     answer_changes: list[Change] = []
     if both_trusted:
-        answer_changes = compare_answers(answer_a, answer_b, strict=strict)  # type: ignore[arg-type]
+        answer_changes = compare_answers(answer_a, answer_b, strict=strict)
     changes += answer_changes
     if is_stream(a) and is_stream(b) and not strict:
         body_changes = compare_envelopes(
