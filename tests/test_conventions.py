@@ -6,6 +6,7 @@ codes 0/1/2, NO_COLOR, plain output when piped, help with examples, and large fo
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -139,3 +140,14 @@ def test_a_folder_of_ten_thousand_files(tmp_path: Path) -> None:
     assert shown.exit_code == 1
     assert shown.stdout.count("\n") == 9999
     assert shown.stderr.count("\n") == 1
+
+
+def test_a_fifo_in_a_tree_is_skipped_not_read(tmp_path: Path) -> None:
+    """Reading a FIFO named *.json would block forever: every command walks past it."""
+    for side in ("a", "b"):
+        (tmp_path / side).mkdir()
+        shutil.copy(EXAMPLES / "chat.json", tmp_path / side / "chat.json")
+        os.mkfifo(tmp_path / side / "pipe.json")
+    assert run_process("diff", tmp_path / "a", tmp_path / "b").exit_code == 0
+    assert run_process("validate", tmp_path / "a").exit_code == 0
+    assert run_process("show", tmp_path / "a", "--format", "text").exit_code == 0

@@ -57,7 +57,7 @@ def discover(
     for arg in expanded:
         path = Path(arg)
         if path.is_dir():
-            found = sorted(_walk(path, pattern))
+            found = sorted(walk(path, pattern))
         elif path.exists():
             found = [path]
         else:
@@ -71,7 +71,8 @@ def discover(
     return result
 
 
-def _walk(root: Path, pattern: str) -> Iterable[Path]:
+def walk(root: Path, pattern: str = "*.json") -> Iterable[Path]:
+    """Files under ``root`` matching ``pattern``: hidden folders and FIFOs/devices skipped."""
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         base = Path(dirpath)

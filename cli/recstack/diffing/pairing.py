@@ -8,13 +8,12 @@ worker processes.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from recstack.diffing.compare import Options, compare_bytes
 from recstack.diffing.model import ERROR, FILE_ERROR, WHERE_META, Change, FileDiff
-from recstack.loading import read_bytes
+from recstack.loading import read_bytes, walk
 from recstack.problems import RecstackError
 
 # One side of a pair: a path on disk, bytes, or None (absent).
@@ -36,14 +35,7 @@ def pair_files(old: Path, new: Path, *, label: str | None = None) -> Pair:
 
 
 def _tree(root: Path, pattern: str) -> dict[str, Path]:
-    found: dict[str, Path] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            path = Path(dirpath) / name
-            if path.match(pattern):
-                found[path.relative_to(root).as_posix()] = path
-    return found
+    return {path.relative_to(root).as_posix(): path for path in walk(root, pattern)}
 
 
 def pair_trees(old: Path, new: Path, *, pattern: str = "*.json") -> list[Pair]:
