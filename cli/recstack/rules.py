@@ -31,7 +31,7 @@ class Finding:
 
     pointer: str
     message: str
-    rule: str
+    rule: str = ""  # filled in by check() from the rule that yielded it
 
 
 Check = Callable[[Recording], Iterator[Finding]]
@@ -59,7 +59,11 @@ def rule(rule_id: str, description: str) -> Callable[[Callable[..., Any]], Check
 
 def check(recording: Recording) -> list[Finding]:
     """Every rule's findings for one recording, in table order."""
-    return [finding for item in RULES.values() for finding in item.check(recording)]
+    return [
+        Finding(finding.pointer, finding.message, item.id)
+        for item in RULES.values()
+        for finding in item.check(recording)
+    ]
 
 
 # --- helpers ------------------------------------------------------------------
@@ -142,9 +146,7 @@ def streaming_needs_list(recording: Recording) -> Iterator[Finding]:
         return
     kind = "null" if body is None else "an object" if isinstance(body, dict) else "not a list"
     yield Finding(
-        "/response/body",
-        f"is_streaming is true but the body is {kind}, not a list of chunks",
-        "streaming-needs-list",
+        "/response/body", f"is_streaming is true but the body is {kind}, not a list of chunks"
     )
 
 
@@ -162,7 +164,6 @@ def stream_needs_flag(recording: Recording) -> Iterator[Finding]:
         yield Finding(
             "/response/is_streaming",
             "the body is a list of stream chunks but is_streaming is false",
-            "stream-needs-flag",
         )
 
 
@@ -180,7 +181,6 @@ def exception_needs_data(recording: Recording) -> Iterator[Finding]:
     yield Finding(
         "/response/is_exception",
         "is_exception is true but there is neither exception_data nor exception_message",
-        "exception-needs-data",
     )
 
 
@@ -194,11 +194,7 @@ def exception_needs_flag(recording: Recording) -> Iterator[Finding]:
         return
     for key in ("exception_data", "exception_message"):
         if response.get(key) is not None:
-            yield Finding(
-                f"/response/{key}",
-                f"{key} is set but is_exception is not true",
-                "exception-needs-flag",
-            )
+            yield Finding(f"/response/{key}", f"{key} is set but is_exception is not true")
             return
 
 
@@ -214,7 +210,6 @@ def exception_body_null(recording: Recording) -> Iterator[Finding]:
         yield Finding(
             "/response/body",
             "is_exception is true and is_streaming false, but the body is not null",
-            "exception-body-null",
         )
 
 
@@ -229,7 +224,6 @@ def list_one_kind(recording: Recording) -> Iterator[Finding]:
         yield Finding(
             f"/response/body/{index}",
             f"a {kind} in a body of {first}s (item {first_index} is a {first})",
-            "list-one-kind",
         )
 
 
@@ -245,7 +239,6 @@ def chunk_family(recording: Recording) -> Iterator[Finding]:
         yield Finding(
             f"/response/body/{index}/__type__",
             f"{family} in a list of {first} (item {first_index} is {first_type})",
-            "chunk-family",
         )
 
 
@@ -257,9 +250,7 @@ def test_id_match(recording: Recording) -> Iterator[Finding]:
     top, inner = recording.data.get("test_id"), recording.request.get("test_id")
     if isinstance(top, str) and isinstance(inner, str) and top != inner:
         yield Finding(
-            "/request/test_id",
-            f"request.test_id differs from the top-level test_id {top!r}",
-            "test-id-match",
+            "/request/test_id", f"request.test_id differs from the top-level test_id {top!r}"
         )
 
 
