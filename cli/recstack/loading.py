@@ -23,6 +23,21 @@ from recstack import writing
 from recstack.locate import byte_line_col, find_duplicate_keys, line_col, locate
 from recstack.problems import Problem, RecstackError
 
+_KINDS = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    type(None): "null",
+}
+
+
+def json_kind(value: Any) -> str:
+    """The JSON name of a parsed value's type: object, array, string, integer, ..."""
+    return _KINDS.get(type(value), type(value).__name__)
+
 
 @dataclass
 class Discovery:
@@ -273,11 +288,10 @@ def recording_from_bytes(raw: bytes, path: Path | str, *, check_duplicates: bool
     data, warnings = parse(raw, name, check_duplicates=check_duplicates)
     loaded = Loaded(Path(path), raw, data, warnings)
     if not isinstance(data, dict):
-        kind = type(data).__name__ if data is not None else "null"
         raise RecstackError(
             Problem(
                 name,
-                f"not a recording: the top level is a JSON {_json_kind(kind)}, not an object",
+                f"not a recording: the top level is a JSON {json_kind(data)}, not an object",
                 1,
                 1,
                 rule="shape",
@@ -298,17 +312,6 @@ def recording_from_bytes(raw: bytes, path: Path | str, *, check_duplicates: bool
                 )
             )
     return loaded
-
-
-def _json_kind(python_kind: str) -> str:
-    return {
-        "list": "array",
-        "dict": "object",
-        "str": "string",
-        "int": "number",
-        "float": "number",
-        "bool": "boolean",
-    }.get(python_kind, python_kind)
 
 
 def canonical_bytes(data: Any) -> bytes:

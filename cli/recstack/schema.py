@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 
+from recstack.loading import json_kind
 from recstack.locate import pointer_from
 from recstack.problems import Problem, RecstackError
 
@@ -165,20 +166,6 @@ def _load_cached(path_text: str) -> Schema:
 
 
 # --- messages -----------------------------------------------------------------
-
-_KINDS = {
-    dict: "object",
-    list: "array",
-    str: "string",
-    bool: "boolean",
-    int: "integer",
-    float: "number",
-    type(None): "null",
-}
-
-
-def json_kind(value: Any) -> str:
-    return _KINDS.get(type(value), type(value).__name__)
 
 
 def short(value: Any, width: int = 60) -> str:
