@@ -31,6 +31,7 @@ from typing import Any
 from recstack.loading import load_recording
 from recstack.parallel import pmap
 from recstack.problems import Problem, RecstackError
+from recstack.sse import split_field
 from recstack.volatile import DEFAULT, PLAIN, PROFILES, SSE, TYPED, VolatileRule, rules_for
 from recstack.writing import canonical_bytes, write_atomic
 
@@ -233,13 +234,10 @@ def _normalize_item(
 
 def _split_data_line(line: str) -> tuple[str, str] | None:
     """``"data: {...}"`` -> (``"data: "``, ``"{...}"``) for JSON object payloads."""
-    if not line.startswith("data:"):
+    field, payload = split_field(line)
+    if field != "data" or not payload.startswith("{"):
         return None
-    cut = 6 if line.startswith("data: ") else 5
-    payload = line[cut:]
-    if not payload.startswith("{"):
-        return None
-    return line[:cut], payload
+    return line[: len(line) - len(payload)], payload
 
 
 def _rewrite_payload(

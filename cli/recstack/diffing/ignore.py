@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from recstack import volatile
+from recstack.model import BodyKind, body_kind
 from recstack.paths import glob_regex
+from recstack.sse import split_field
 
 # A model's ``id`` is its name: the volatile ``id`` rule never applies to model objects.
 _KEEP_IN_MODELS = frozenset({"id"})
@@ -128,14 +130,14 @@ def strip(
 
 def parse_sse_line(line: str) -> Any:
     """An SSE line as a value: ``{"data": <json>}``, ``{"event": name}``, or the string."""
-    if line.startswith("data:"):
-        payload = line[5:].strip()
+    field, value = split_field(line)
+    if field == "data":
         try:
-            return {"data": json.loads(payload)}
+            return {"data": json.loads(value)}
         except ValueError:
-            return {"data": payload}
-    if line.startswith("event:"):
-        return {"event": line[6:].strip()}
+            return {"data": value.strip()}
+    if field == "event":
+        return {"event": value.strip()}
     return line
 
 
@@ -160,17 +162,13 @@ def strip_sse(
     return (out if out is not None else lines), removed
 
 
-def is_sse_lines(body: Any) -> bool:
-    return isinstance(body, list) and bool(body) and all(isinstance(i, str) for i in body)
-
-
 def strip_recording(
     data: dict[str, Any], matcher: Matcher, *, drop_nulls: bool = False
 ) -> tuple[dict[str, Any], int]:
     """Strip a whole recording, SSE ``data:`` payloads included."""
     stripped, removed = strip(data, matcher, drop_nulls=drop_nulls)
     response = stripped.get("response")
-    if isinstance(response, dict) and is_sse_lines(response.get("body")):
+    if isinstance(response, dict) and body_kind(response.get("body")) is BodyKind.SSE_LINES:
         lines, count = strip_sse(response["body"], matcher, "response.body", drop_nulls=drop_nulls)
         if count:
             stripped = {**stripped, "response": {**response, "body": lines}}

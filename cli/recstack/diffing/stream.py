@@ -14,10 +14,10 @@ import hashlib
 import json
 from typing import Any
 
-from recstack.diffing.ignore import Matcher, is_sse_lines, parse_sse_line, strip
+from recstack.diffing.ignore import Matcher, parse_sse_line, strip
 from recstack.diffing.model import ITEM_ADDED, ITEM_REMOVED, TEXT, VALUE, WHERE_RESPONSE, Change
 from recstack.diffing.structural import is_text
-from recstack.model import is_typed
+from recstack.model import BodyKind, body_kind, is_typed
 
 # Keys whose values the reassembled answer covers (text, reasoning, tool calls, finish
 # reasons, usage, logprobs, stream deltas, GenAI candidates, Ollama final counts).
@@ -94,12 +94,14 @@ def summarize_vectors(value: Any) -> Any:
 
 def is_stream(response: dict[str, Any]) -> bool:
     body = response.get("body")
-    return isinstance(body, list) and (response.get("is_streaming") is True or is_sse_lines(body))
+    if not isinstance(body, list):
+        return False
+    return response.get("is_streaming") is True or body_kind(body) is BodyKind.SSE_LINES
 
 
 def chunk_count(body: list[Any]) -> int:
     """Chunks in a stream body (``data:`` events for raw SSE lines)."""
-    if is_sse_lines(body):
+    if body_kind(body) is BodyKind.SSE_LINES:
         return sum(1 for line in body if line.startswith("data:"))
     return len(body)
 

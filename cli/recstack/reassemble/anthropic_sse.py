@@ -26,7 +26,7 @@ from recstack.reassemble.common import (
     single_choice,
 )
 from recstack.reassemble.model import Answer, ToolCall
-from recstack.reassemble.sse import parse_sse, sse_event_names
+from recstack.sse import parse_sse, sse_event_names
 
 _TOOL_BLOCKS = ("tool_use", "server_tool_use", "mcp_tool_use")
 

@@ -27,7 +27,7 @@ from recstack.reassemble.common import (
     text,
 )
 from recstack.reassemble.model import Answer, ToolCall
-from recstack.reassemble.sse import parse_sse, sse_event_names
+from recstack.sse import parse_sse, sse_event_names
 
 _STARTS = {"interaction.start", "interaction.created"}
 _FINALS = {"interaction.complete", "interaction.completed"}

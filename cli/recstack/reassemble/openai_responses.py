@@ -33,7 +33,7 @@ from recstack.reassemble.common import (
     single_choice,
 )
 from recstack.reassemble.model import Answer, ErrorInfo, ToolCall
-from recstack.reassemble.sse import parse_sse, sse_event_names
+from recstack.sse import parse_sse, sse_event_names
 
 _FINALS = {"response.completed", "response.incomplete", "response.failed", "response.done"}
 _CALL_TYPES = {"function_call", "custom_tool_call"}

@@ -20,7 +20,8 @@ class Event:
     data: Any  # parsed JSON (usually a dict), or the raw string
 
 
-def _field(line: str) -> tuple[str, str]:
+def split_field(line: str) -> tuple[str, str]:
+    """``"data: {...}"`` -> (``"data"``, ``"{...}"``): one space after the colon is dropped."""
     name, _, value = line.partition(":")
     return name, value[1:] if value.startswith(" ") else value
 
@@ -59,7 +60,7 @@ def parse_sse(lines: Iterable[Any]) -> list[Event]:
             elif line.startswith(":"):
                 continue
             else:
-                field, value = _field(line)
+                field, value = split_field(line)
                 if field == "event":
                     name = value
                 elif field == "data":
@@ -73,10 +74,10 @@ def sse_event_names(lines: list[Any], limit: int = 8) -> set[str]:
     names: set[str] = set()
     for item in lines[: limit * 4]:
         if isinstance(item, str) and item.startswith("event:"):
-            names.add(_field(item)[1].strip())
+            names.add(split_field(item)[1].strip())
         elif isinstance(item, str) and item.startswith("data:"):
             try:
-                payload = orjson.loads(_field(item)[1])
+                payload = orjson.loads(split_field(item)[1])
             except orjson.JSONDecodeError:
                 continue
             if isinstance(payload, dict):
