@@ -65,12 +65,19 @@ def body_kind(body: Any) -> BodyKind:
     return BodyKind.OTHER
 
 
-def _obj(value: Any) -> dict[str, Any]:
+def obj(value: Any) -> dict[str, Any]:
+    """A dict value, or {} for anything else."""
     return value if isinstance(value, dict) else {}
 
 
-def _str(value: Any) -> str | None:
+def nonempty(value: Any) -> str | None:
+    """A non-empty string value, or None."""
     return value if isinstance(value, str) and value != "" else None
+
+
+def integer(value: Any) -> int | None:
+    """An integer value (not a bool), or None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 @dataclass
@@ -82,11 +89,11 @@ class Recording:
 
     @property
     def request(self) -> dict[str, Any]:
-        return _obj(self.data.get("request"))
+        return obj(self.data.get("request"))
 
     @property
     def response(self) -> dict[str, Any]:
-        return _obj(self.data.get("response"))
+        return obj(self.data.get("response"))
 
     @property
     def body(self) -> Any:
@@ -110,26 +117,25 @@ class Recording:
 
     @property
     def status(self) -> int | None:
-        status = self.response.get("status")
-        return status if isinstance(status, int) and not isinstance(status, bool) else None
+        return integer(self.response.get("status"))
 
     @property
     def test_id(self) -> str | None:
-        return _str(self.data.get("test_id")) or _str(self.request.get("test_id"))
+        return nonempty(self.data.get("test_id")) or nonempty(self.request.get("test_id"))
 
     @property
     def request_body(self) -> dict[str, Any]:
         """The request's JSON body: ``body`` (inference) or ``payload`` (passthrough)."""
         req = self.request
-        return _obj(req.get("body")) or _obj(req.get("payload"))
+        return obj(req.get("body")) or obj(req.get("payload"))
 
     @property
     def endpoint(self) -> str | None:
         req = self.request
-        endpoint = _str(req.get("endpoint"))
+        endpoint = nonempty(req.get("endpoint"))
         if endpoint:
             return endpoint
-        url = _str(req.get("url"))
+        url = nonempty(req.get("url"))
         if url:
             rest = url.split("://", 1)[-1]
             return "/" + rest.split("/", 1)[1] if "/" in rest else url
@@ -141,17 +147,17 @@ class Recording:
 
     @property
     def model(self) -> str | None:
-        return _str(self.request.get("model")) or _str(self.request_body.get("model"))
+        return nonempty(self.request.get("model")) or nonempty(self.request_body.get("model"))
 
     @property
     def provider(self) -> str | None:
         req = self.request
-        provider = _str(req.get("provider"))
+        provider = nonempty(req.get("provider"))
         if provider:
             return provider
-        meta = _obj(req.get("provider_metadata"))
+        meta = obj(req.get("provider_metadata"))
         for key in ("provider", "provider_id", "provider_type", "name"):
-            if _str(meta.get(key)):
+            if nonempty(meta.get(key)):
                 return str(meta[key])
         return None
 

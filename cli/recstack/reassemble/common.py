@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
-from recstack.model import Recording, is_typed
+from recstack.model import Recording, integer, is_typed, nonempty, obj
 from recstack.reassemble.model import Answer, Choice, ErrorInfo, Meta, ToolCall
 
 
@@ -55,10 +55,6 @@ def items_of(recording: Recording) -> list[Any]:
     return [] if body is None else [body]
 
 
-def obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def lst(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
@@ -66,15 +62,6 @@ def lst(value: Any) -> list[Any]:
 def text(value: Any) -> str | None:
     """A string value (possibly empty), or None."""
     return value if isinstance(value, str) else None
-
-
-def nonempty(value: Any) -> str | None:
-    """A non-empty string value, or None."""
-    return value if isinstance(value, str) and value != "" else None
-
-
-def integer(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def dumps(value: Any) -> str:
