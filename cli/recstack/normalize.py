@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cache, partial
 from pathlib import Path
 from typing import Any
@@ -56,14 +56,7 @@ class Change:
     distinct_old: int = 1
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "field": self.field,
-            "old": self.old,
-            "new": self.new,
-            "chunks": self.chunks,
-            "distinct_old": self.distinct_old,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
