@@ -167,16 +167,9 @@ def parse(raw: bytes, path: str, *, check_duplicates: bool = False) -> tuple[Any
     # A file already in upstream's layout cannot hold a duplicate key: writing the
     # parsed value back would lose it and give other bytes. Only the other files
     # (hand-edited, minified) need the slower duplicate-aware parse.
-    if not check_duplicates or _is_canonical(data, raw):
+    if not check_duplicates or writing.round_trips(data, raw):
         return data, []
     return parse_with_duplicates(text, raw, path)
-
-
-def _is_canonical(data: Any, raw: bytes) -> bool:
-    try:
-        return writing.canonical_bytes(data) == raw
-    except (ValueError, RecursionError):
-        return False
 
 
 def parse_with_duplicates(text: str, raw: bytes, path: str) -> tuple[Any, list[Problem]]:

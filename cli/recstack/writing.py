@@ -98,18 +98,38 @@ def _json_escape(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error("recstack-json-escape", _json_escape)
 
 
-def canonical_bytes(data: Any) -> bytes:
-    """``(json.dumps(data, indent=2) + "\\n").encode()``, several times faster."""
-    try:
-        out = orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
-    except (TypeError, orjson.JSONEncodeError):  # big ints, lone surrogates, non-str keys
-        return (json.dumps(data, indent=2) + "\n").encode("ascii")
-    out = _python_floats(out)
+def _indented(data: Any) -> bytes:
+    """orjson's indented output, escaped to ASCII as json.dumps does (floats as orjson
+    writes them). Raises TypeError / JSONEncodeError for what orjson cannot write."""
+    out = orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
     if not out.isascii():
         out = out.decode("utf-8").encode("ascii", "recstack-json-escape")
     if b"\x7f" in out:  # DEL is ASCII, but json.dumps escapes it (only in strings)
         out = out.replace(b"\x7f", b"\\u007f")
     return out
+
+
+def canonical_bytes(data: Any) -> bytes:
+    """``(json.dumps(data, indent=2) + "\\n").encode()``, several times faster."""
+    try:
+        out = _indented(data)
+    except (TypeError, orjson.JSONEncodeError):  # big ints, lone surrogates, non-str keys
+        return (json.dumps(data, indent=2) + "\n").encode("ascii")
+    return _python_floats(out)
+
+
+def round_trips(data: Any, raw: bytes) -> bool:
+    """Writing ``data`` back gives ``raw`` exactly: upstream's layout (``canonical_bytes``),
+    or the same with floats spelled as orjson spells them.
+
+    Cheap in the usual case: the float fix-up only runs when orjson's own output
+    differs from ``raw``.
+    """
+    try:
+        out = _indented(data)
+    except (TypeError, orjson.JSONEncodeError, RecursionError):
+        return False
+    return out == raw or _python_floats(out) == raw
 
 
 # --- atomic writes ----------------------------------------------------------------
