@@ -124,18 +124,14 @@ def _crawled_registry(document: dict[str, Any]) -> referencing.Registry:
     return referencing.Registry().with_resource(uri, resource).crawl()
 
 
+@lru_cache(maxsize=8)
 def load_schema(path: Path | str | None = None) -> Schema:
-    """Load and compile a schema (default: the recording schema).
+    """Load and compile a schema (default: the recording schema), once per argument.
 
     Raises RecstackError (rule ``schema-file``) for a schema that cannot be read,
     is not JSON, or is not a valid JSON Schema.
     """
-    return _load_cached(str(Path(path).resolve()) if path else str(default_schema_path()))
-
-
-@lru_cache(maxsize=8)
-def _load_cached(path_text: str) -> Schema:
-    path = Path(path_text)
+    path = Path(path).resolve() if path else default_schema_path()
 
     def fail(message: str) -> RecstackError:
         return RecstackError(Problem(str(path), message, rule="schema-file"))

@@ -108,22 +108,10 @@ def _position(problem: Problem) -> tuple[int, int]:
     return (problem.line or 0, problem.column or 0)
 
 
-# Schemas by the argument the run was given: workers look theirs up once per file, and
-# resolving the path each time costs more than validating a small file.
-_SCHEMAS: dict[str | None, Schema] = {}
-
-
-def _schema_for(schema_path: str | None) -> Schema:
-    schema = _SCHEMAS.get(schema_path)
-    if schema is None:
-        schema = _SCHEMAS[schema_path] = load_schema(schema_path)
-    return schema
-
-
 def _validate_job(job: tuple[str, str | None]) -> list[Problem]:
     """Worker entry point (module level, picklable): one file against a schema path."""
     path, schema_path = job
-    return validate_file(path, _schema_for(schema_path))
+    return validate_file(path, load_schema(schema_path))
 
 
 def validate_files(
@@ -131,7 +119,7 @@ def validate_files(
 ) -> Iterable[FileResult]:
     """Validate files in parallel, results in input order."""
     schema_arg = str(schema_path) if schema_path else None
-    _schema_for(schema_arg)  # load before forking, so workers inherit it (and fail early)
+    load_schema(schema_arg)  # load before forking, so workers inherit it (and fail early)
     work = [(str(p), schema_arg) for p in paths]
     for (path, _), problems in zip(work, pmap(_validate_job, work, jobs=jobs), strict=True):
         yield FileResult(path, problems)
