@@ -1,4 +1,4 @@
-"""Terminal conventions shared by every command: colour, formats, progress, exit codes.
+"""Terminal conventions shared by every command: colour, progress, exit codes.
 
 Rich output on a terminal, plain text when piped, ``NO_COLOR`` respected, progress
 on stderr only when stderr is a terminal.
@@ -10,7 +10,6 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:  # rich is imported when first used: it is slow to load
@@ -22,16 +21,6 @@ T = TypeVar("T")
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
-
-
-class OutputFormat(str, Enum):
-    """Formats offered by the commands (each command accepts a subset)."""
-
-    rich = "rich"
-    text = "text"
-    json = "json"
-    markdown = "markdown"
-    github = "github"
 
 
 def color_allowed(stream: object = None) -> bool:
