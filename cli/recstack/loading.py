@@ -120,10 +120,6 @@ def read_bytes(path: Path | str) -> bytes:
         raise RecstackError(Problem(str(path), f"cannot read: {reason}", rule="io")) from None
 
 
-class _DuplicateKeys(Exception):
-    pass
-
-
 class _Constant(Exception):
     pass
 

@@ -33,7 +33,7 @@ from recstack.parallel import pmap
 from recstack.problems import Problem, RecstackError
 from recstack.sse import split_field
 from recstack.volatile import DEFAULT, PLAIN, PROFILES, SSE, TYPED, VolatileRule, rules_for
-from recstack.writing import canonical_bytes, write_atomic
+from recstack.writing import canonical_bytes, write_if_changed
 
 CHANGED = "changed"
 UNCHANGED = "unchanged"
@@ -184,7 +184,7 @@ def _apply(
             continue
         if rule.from_name:
             tally.seen(rule, old)
-        new = tally.expected_id if rule.from_name else rule.value
+        new = rule.replacement_for(tally.expected_id)
         if type(old) is type(new) and old == new:
             continue
         tally.add(rule, old, new)
@@ -409,15 +409,12 @@ def _process(path: str, profile: str, write: bool) -> FileResult:
     except RecursionError:  # json.dumps(indent=2) cannot write it either
         problem = Problem(path, "nested too deeply to rewrite (file left unchanged)", rule="json")
         return FileResult(path, ERROR, result.changes, result.renamed, problem)
-    if payload == loaded.raw:
-        return result
     try:
-        write_atomic(path, payload)
+        result.written = write_if_changed(path, payload, original=loaded.raw)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         problem = Problem(path, f"cannot write: {reason} (file left unchanged)", rule="io")
         return FileResult(path, ERROR, result.changes, result.renamed, problem)
-    result.written = True
     return result
 
 

@@ -7,28 +7,26 @@ and indexes. ``response.body[*].__data__.usage`` matches the usage of every chun
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from collections.abc import Iterable
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
+def child(path: str, part: str | int) -> str:
+    """``path`` extended by one key or index: keys dotted, indexes in brackets, odd keys quoted."""
+    if isinstance(part, int):
+        return f"{path}[{part}]"
+    if _IDENT.match(part):
+        return f"{path}.{part}" if path else part
+    return f"{path}[{part!r}]"
+
+
 def join(parts: Iterable[str | int]) -> str:
-    """Render path parts: keys dotted, indexes in brackets, odd keys quoted."""
+    """Render path parts, e.g. ``["messages", 2, "content"]`` -> ``messages[2].content``."""
     out = ""
     for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif _IDENT.match(part):
-            out += f".{part}" if out else part
-        else:
-            out += "[" + repr(part) + "]"
+        out = child(out, part)
     return out
-
-
-@lru_cache(maxsize=512)
-def _compile(pattern: str) -> re.Pattern[str]:
-    return re.compile("^" + glob_regex(pattern) + "$")
 
 
 def glob_regex(pattern: str) -> str:
@@ -49,11 +47,3 @@ def glob_regex(pattern: str) -> str:
             out.append(re.escape(pattern[i]))
             i += 1
     return "".join(out)
-
-
-def matches(path: str, pattern: str) -> bool:
-    return _compile(pattern).match(path) is not None
-
-
-def matches_any(path: str, patterns: Sequence[str]) -> bool:
-    return any(_compile(p).match(path) is not None for p in patterns)

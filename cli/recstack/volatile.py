@@ -372,10 +372,3 @@ def ignore_patterns() -> list[str]:
         for pattern in rule.patterns:
             seen.setdefault(pattern, None)
     return list(seen)
-
-
-def rule_by_id(rule_id: str) -> VolatileRule:
-    for rule in RULES:
-        if rule.id == rule_id:
-            return rule
-    raise KeyError(rule_id)

@@ -16,7 +16,7 @@ from typing import Any
 
 from recstack import volatile
 from recstack.model import BodyKind, body_kind
-from recstack.paths import glob_regex
+from recstack.paths import child, glob_regex
 from recstack.sse import split_field
 
 # A model's ``id`` is its name: the volatile ``id`` rule never applies to model objects.
@@ -29,7 +29,6 @@ def default_patterns() -> list[str]:
 
 
 _LAST_KEY = re.compile(r"(?:^|\.)([A-Za-z_][A-Za-z0-9_]*)$")
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class Matcher:
@@ -62,14 +61,6 @@ class Matcher:
         return self.any_key or key in self.keys
 
 
-def _child(path: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    if _IDENT.match(key):
-        return f"{path}.{key}" if path else key
-    return f"{path}[{key!r}]"
-
-
 def strip(
     value: Any, matcher: Matcher, path: str = "", *, drop_nulls: bool = False
 ) -> tuple[Any, int]:
@@ -90,7 +81,7 @@ def strip(
             candidate = matcher.may_match_key(key)
             if not (container or candidate or (drop_nulls and item is None)):
                 continue  # a plain leaf no pattern can name: keep it, skip its path
-            sub = _child(path, key)
+            sub = child(path, key)
             if (drop_nulls and item is None) or (
                 candidate and matcher.matches(sub) and not (is_model and key in _KEEP_IN_MODELS)
             ):
