@@ -1,0 +1,387 @@
+"""How llama-stack replay names a recording: the request key, its hash, the file name.
+
+Replay computes a key from the live request, hashes it, and opens the file of that
+name; a file under any other name is never read. Computing the same key from the
+request stored in a recording tells which name replay looks for. The rules are
+described in ``docs/format.md#how-replay-finds-a-recording``.
+
+Everything here is pure: no file is read, nothing is printed. A request this module
+cannot key (a file-processor call, an unknown shape, a value of the wrong type)
+raises :class:`Unkeyable`, which says why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+from urllib.parse import urlparse
+
+# Model-list requests: their key leaves the test id out when the url path is one of
+# these, and their file is named ``models-<hash>-<digest>.json`` when the stored
+# ``request.endpoint`` is one of these.
+MODEL_LIST_PATHS = ("/api/tags", "/v1/models", "/v1/openai/v1/models")
+
+
+class KeyKind(str, Enum):
+    """Which rule keys the request."""
+
+    INFERENCE = "inference"
+    PASSTHROUGH = "passthrough"
+    TOOL = "tool"
+    MODELS = "models"
+
+
+class Rules(str, Enum):
+    """Which normalization of the request body goes into the key."""
+
+    CURRENT = "current"  # every rule replay applies today
+    BEFORE_FILE_SEARCH = "before-file-search"  # without the four file_search string rules
+    RAW = "raw"  # the body exactly as stored: no rule at all
+
+
+class UnkeyableCause(str, Enum):
+    NOT_REPLAYED = "not-replayed"  # file-processor calls are not replayed any more
+    UNKNOWN_SHAPE = "unknown-shape"
+    BAD_VALUE = "bad-value"
+
+
+class Unkeyable(Exception):
+    """No key can be computed for this recording (``cause`` and a short ``reason``)."""
+
+    def __init__(self, cause: UnkeyableCause, reason: str) -> None:
+        super().__init__(reason)
+        self.cause = cause
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ReplayKey:
+    """The key replay computes for a request, its sha256 and the file name it opens."""
+
+    kind: KeyKind
+    key: dict[str, Any]
+    hash: str  # sha256 hex of json.dumps(key, sort_keys=True)
+    name: str  # <hash>.json, or models-<hash>-<digest>.json for model lists
+    digest: str | None = None  # model lists: 8 hex of the model ids
+
+
+# --- the string rules ------------------------------------------------------------
+
+_UUID = "[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}"
+
+# (literal every match contains, pattern, replacement), applied in this order. The
+# literal is a cheap guard, checked on the string as the previous rules left it.
+_FILE_SEARCH_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("score:", re.compile(r"score:\s*[-+]?\d*\.?\d+(?:[eE][-+]?\d+)?"), "score: __NORMALIZED__"),
+    ("attributes:", re.compile(r",?\s*attributes:\s*\{[^}]*\}"), ""),
+    ("document_id:", re.compile(rf"document_id:\s*{_UUID}"), "document_id: __NORMALIZED__"),
+    ("<|", re.compile(rf"<\|{_UUID}\|>"), "<|__NORMALIZED__|>"),
+)
+_LONG_DECIMAL = re.compile(r"-?\d+\.\d{4,}")
+
+
+def _five_places(match: re.Match[str]) -> str:
+    return f"{float(match.group(0)):.5f}"
+
+
+def _current_strings(value: str) -> str:
+    for literal, pattern, replacement in _FILE_SEARCH_RULES:
+        if literal in value:
+            value = pattern.sub(replacement, value)
+    return _older_strings(value)
+
+
+def _older_strings(value: str) -> str:
+    return _LONG_DECIMAL.sub(_five_places, value) if "." in value else value
+
+
+_STRING_RULES: dict[Rules, Callable[[str], str]] = {
+    Rules.CURRENT: _current_strings,
+    Rules.BEFORE_FILE_SEARCH: _older_strings,
+}
+
+
+def normalize_body(
+    body: Any, *, rules: Rules = Rules.CURRENT, drop_stream_options: bool = False
+) -> Any:
+    """The body as it goes into the key (a new value; ``body`` is left alone).
+
+    Floats are rounded to 5 places (ints and bools are not), strings go through
+    the string rules. ``project_id`` is dropped from ``extra_body`` / ``extra_query``
+    of the top-level object, and (as upstream's normalizer does) of every object
+    that is an item of a list; ``stream_options`` is dropped from the top level
+    when ``drop_stream_options`` (a Bedrock host).
+    """
+    if rules is Rules.RAW:
+        return body
+    strings = _STRING_RULES[rules]
+
+    def walk(value: Any, root: bool) -> Any:
+        if isinstance(value, dict):
+            out = {key: walk(item, False) for key, item in value.items()}
+            if root:
+                for extra in ("extra_body", "extra_query"):
+                    found = out.get(extra)
+                    if isinstance(found, dict):
+                        found.pop("project_id", None)
+            return out
+        if isinstance(value, list):
+            return [walk(item, True) for item in value]
+        if isinstance(value, float):
+            return round(value, 5)
+        if isinstance(value, str):
+            return strings(value)
+        return value
+
+    normalized = walk(body, True)
+    if drop_stream_options and isinstance(normalized, dict):
+        normalized.pop("stream_options", None)
+    return normalized
+
+
+def sha256_of(key: dict[str, Any]) -> str:
+    """sha256 hex of ``json.dumps(key, sort_keys=True)`` (default separators, ASCII)."""
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+
+
+# --- the stored request ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredRequest:
+    """The parts of a recording that its key is made of, checked for type."""
+
+    kind: KeyKind
+    request: dict[str, Any]
+    test_id: str | None  # the top-level test id (null or missing: None)
+    test_id_recorded: bool  # the file has a ``test_id`` entry at all
+    path: str = ""  # inference: the url path (the key's endpoint)
+    bedrock: bool = False  # inference: the url's host part names Bedrock
+    digest: str | None = None  # model lists
+
+    @property
+    def key_has_test_id(self) -> bool:
+        """Whether the key carries a ``test_id`` entry."""
+        if self.kind is KeyKind.TOOL:
+            return False
+        return self.kind is KeyKind.PASSTHROUGH or self.path not in MODEL_LIST_PATHS
+
+    @property
+    def endpoint(self) -> str:
+        """What the request called, for messages: url path, url or tool name."""
+        if self.kind is KeyKind.TOOL:
+            return f"tool {self.request['tool_name']}"
+        if self.kind is KeyKind.PASSTHROUGH:
+            return str(self.request["url"])
+        return self.path
+
+
+def _bad(reason: str) -> Unkeyable:
+    return Unkeyable(UnkeyableCause.BAD_VALUE, reason)
+
+
+def _mapped(data: dict[str, Any]) -> dict[str, Any]:
+    """The recording as replay reads it: each original id replaced by its normalized one."""
+    mapping = data.get("id_normalization_mapping")
+    if not mapping:
+        return data
+    if not isinstance(mapping, dict):
+        raise _bad("id_normalization_mapping is not an object")
+    serialized = json.dumps(data)
+    for normalized, original in mapping.items():
+        if not isinstance(original, str):
+            raise _bad(f"id_normalization_mapping[{normalized!r}] is not a string")
+        serialized = serialized.replace(original, normalized)
+    try:
+        mapped = json.loads(serialized)
+    except ValueError:
+        raise _bad("id_normalization_mapping breaks the JSON when applied") from None
+    return mapped if isinstance(mapped, dict) else data
+
+
+def _string(request: dict[str, Any], name: str) -> str:
+    value = request.get(name)
+    if not isinstance(value, str):
+        raise _bad(f"request.{name} is {'missing' if value is None else 'not a string'}")
+    return value
+
+
+def _object(request: dict[str, Any], name: str) -> dict[str, Any]:
+    value = request.get(name)
+    if not isinstance(value, dict):
+        raise _bad(f"request.{name} is {'missing' if value is None else 'not an object'}")
+    return value
+
+
+def _url_parts(url: str) -> tuple[str, str]:
+    """(netloc, path) of a url, as ``urllib.parse.urlparse`` splits it."""
+    try:
+        parsed = urlparse(url)
+    except ValueError as exc:
+        raise _bad(f"request.url is not a valid url ({exc})") from None
+    return parsed.netloc, parsed.path
+
+
+def model_ids_digest(endpoint: str, body: Any) -> str:
+    """First 8 hex of sha256 of the sorted, distinct model ids joined with ``|``.
+
+    ``/api/tags`` lists Ollama models under the body's ``models`` and names them by
+    ``model``; the other model-list endpoints list typed models named by ``id``.
+    Entries may be typed (``{"__type__", "__data__"}``) or plain objects.
+    """
+    field = "model" if endpoint == "/api/tags" else "id"
+    entries = body
+    if isinstance(body, dict):
+        holder = body.get("__data__") if "__type__" in body else body
+        entries = holder.get("models") if isinstance(holder, dict) else None
+    if not isinstance(entries, list):
+        raise _bad("the model-list response has no list of models")
+    ids: set[str] = set()
+    for entry in entries:
+        item = entry.get("__data__", entry) if isinstance(entry, dict) else None
+        value = item.get(field) if isinstance(item, dict) else None
+        if not isinstance(value, str):
+            raise _bad(f"a model-list entry has no string {field!r}")
+        ids.add(value)
+    return hashlib.sha256("|".join(sorted(ids)).encode("utf-8")).hexdigest()[:8]
+
+
+def stored_request(data: dict[str, Any]) -> StoredRequest:
+    """The keyable parts of a parsed recording, or :class:`Unkeyable` saying why not."""
+    data = _mapped(data)
+    request = data.get("request")
+    if not isinstance(request, dict):
+        raise Unkeyable(UnkeyableCause.UNKNOWN_SHAPE, "request is not an object")
+    test_id = data.get("test_id")
+    if test_id is not None and not isinstance(test_id, str):
+        raise _bad("test_id is not a string")
+    recorded = "test_id" in data
+    if "tool_name" in request and "kwargs" in request:
+        _string(request, "provider")
+        _string(request, "tool_name")
+        _object(request, "kwargs")
+        return StoredRequest(KeyKind.TOOL, request, test_id, recorded)
+    if "file_id" in request and "api" in request:
+        raise Unkeyable(
+            UnkeyableCause.NOT_REPLAYED, "file-processor calls are not replayed (no lookup)"
+        )
+    if "url" in request and "payload" in request:
+        _url_parts(_string(request, "url"))
+        _string(request, "method")
+        _object(request, "payload")
+        return StoredRequest(KeyKind.PASSTHROUGH, request, test_id, recorded)
+    if "url" in request and "body" in request:
+        netloc, path = _url_parts(_string(request, "url"))
+        _string(request, "method")
+        _object(request, "body")
+        kind, digest = KeyKind.INFERENCE, None
+        endpoint = request.get("endpoint")
+        if isinstance(endpoint, str) and endpoint in MODEL_LIST_PATHS:
+            response = data.get("response")
+            body = response.get("body") if isinstance(response, dict) else None
+            kind, digest = KeyKind.MODELS, model_ids_digest(endpoint, body)
+        bedrock = "bedrock" in netloc
+        return StoredRequest(kind, request, test_id, recorded, path, bedrock, digest)
+    raise Unkeyable(UnkeyableCause.UNKNOWN_SHAPE, "no replay rule for this request shape")
+
+
+# --- keys and names --------------------------------------------------------------
+
+
+class _Unset(Enum):
+    UNSET = "unset"
+
+
+_UNSET = _Unset.UNSET
+
+
+def build_key(
+    stored: StoredRequest,
+    *,
+    rules: Rules = Rules.CURRENT,
+    test_id: str | _Unset | None = _UNSET,
+    with_test_id: bool | None = None,
+    short: bool = False,
+) -> ReplayKey:
+    """The key of ``stored`` under ``rules``; the name uses 12 hex when ``short``.
+
+    ``test_id`` overrides the recording's test id; ``with_test_id`` overrides whether
+    the key has a ``test_id`` entry (earlier layouts had none).
+    """
+    request = stored.request
+    tid = stored.test_id if isinstance(test_id, _Unset) else test_id
+    include = stored.key_has_test_id if with_test_id is None else with_test_id
+    key: dict[str, Any]
+    if stored.kind is KeyKind.TOOL:
+        key = {
+            "provider": request["provider"],
+            "tool_name": request["tool_name"],
+            "kwargs": request["kwargs"],
+        }
+    elif stored.kind is KeyKind.PASSTHROUGH:
+        key = {
+            "url": request["url"],
+            "method": request["method"].upper(),
+            "payload": normalize_body(request["payload"], rules=rules),
+        }
+    else:
+        key = {
+            "method": request["method"].upper(),
+            "endpoint": stored.path,
+            "body": normalize_body(
+                request["body"], rules=rules, drop_stream_options=stored.bedrock
+            ),
+        }
+    if include and stored.kind is not KeyKind.TOOL:
+        key["test_id"] = tid
+    digest = sha256_of(key)
+    shown = digest[:12] if short else digest
+    if stored.kind is KeyKind.MODELS:
+        name = f"models-{shown}-{stored.digest}.json"
+    else:
+        name = f"{shown}.json"
+    return ReplayKey(stored.kind, key, digest, name, stored.digest)
+
+
+# --- names ------------------------------------------------------------------------
+
+_NAME = re.compile(
+    r"(?:(?P<plain>[0-9a-f]{64}|[0-9a-f]{12})"
+    r"|models-(?P<models>[0-9a-f]{64}|[0-9a-f]{12})-(?P<digest>[0-9a-f]{8}))\.json"
+)
+
+
+@dataclass(frozen=True)
+class RecordingName:
+    """A file name in one of upstream's layouts."""
+
+    hash: str  # 64 hex, or 12 in the oldest layout
+    digest: str | None  # model lists: 8 hex of the model ids
+
+    @property
+    def short(self) -> bool:
+        return len(self.hash) == 12
+
+    @property
+    def is_model_list(self) -> bool:
+        return self.digest is not None
+
+
+def parse_name(name: str) -> RecordingName | None:
+    """``<64hex>.json``, ``models-<64hex>-<8hex>.json`` or their 12-hex forms; else None."""
+    match = _NAME.fullmatch(name)
+    if match is None:
+        return None
+    if match.group("plain"):
+        return RecordingName(match.group("plain"), None)
+    return RecordingName(match.group("models"), match.group("digest"))
+
+
+def looks_like_recording_name(name: str) -> bool:
+    """Whether a file name has the shape upstream gives recordings (a request hash)."""
+    return parse_name(name) is not None
