@@ -500,6 +500,16 @@ def test_oldest_layout_twelve_hex_without_test_id() -> None:
     assert (other.status, other.cause) == (ReplayStatus.STALE, ReplayCause.EDITED)
 
 
+def test_oldest_layout_model_list_whose_key_never_had_a_test_id() -> None:
+    url = "http://localhost:11434/v1/models"
+    models = [{"__type__": "openai.types.model.Model", "__data__": {"id": "m"}}]
+    rec = inference({}, url=url, method="GET", endpoint="/v1/models", response_body=models)
+    short = sha({"method": "GET", "endpoint": "/v1/models", "body": {}})[:12]
+    digest = hashlib.sha256(b"m").hexdigest()[:8]
+    verdict = check(f"tests/integration/recordings/responses/models-{short}-{digest}.json", rec)
+    assert (verdict.status, verdict.cause) == (ReplayStatus.STALE, ReplayCause.OLDEST_LAYOUT)
+
+
 def test_no_test_id_where_the_key_needs_one() -> None:
     body = {"model": "m"}
     named = sha(chat_key(body, test_id=TEST_ID))

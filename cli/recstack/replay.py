@@ -190,7 +190,7 @@ def _explain(
     parsed: RecordingName, stored: StoredRequest, current: ReplayKey
 ) -> tuple[ReplayCause, str]:
     """The known cause of a name that is not the current key's, first match wins."""
-    tried = {current.hash}
+    tried = set() if parsed.short else {current.hash}  # a 12-hex name never matched yet
     for cause, reason, key in _variants(parsed, stored):
         if key.hash in tried:
             continue
