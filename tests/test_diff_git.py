@@ -2,70 +2,21 @@
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from diff_fixtures import stream_recording, write
+from git_fixtures import RECSTACK, TEXT, git, make_repo, needs_git, statuses
 
 from cli_helpers import run_process
 
-pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
-
-TEXT = "Paris is the capital of France. It sits on the Seine."
-RECSTACK = f"{sys.executable} -m recstack"
-
-
-def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    merged = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-        "NO_COLOR": "1",
-        **(env or {}),
-    }
-    proc = subprocess.run(
-        ["git", *args], cwd=repo, capture_output=True, text=True, env=merged, check=False
-    )
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
+pytestmark = needs_git
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    """main: three recordings; branch `rerecord` (checked out): one re-chunked, one with a
-    new answer, one deleted, one added (committed), then an untracked one in the tree."""
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    git(repo, "init", "-q", "-b", "main")
-    rec = repo / "tests" / "recordings"
-    write(rec / "chunked.json", stream_recording(TEXT, parts=8))
-    write(rec / "answer.json", stream_recording(TEXT))
-    write(rec / "gone.json", stream_recording("Bye."))
-    (repo / "notes.txt").write_text("not a recording\n")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "recordings")
-    git(repo, "checkout", "-q", "-b", "rerecord")
-    write(rec / "chunked.json", stream_recording(TEXT, parts=5, seed=40))
-    write(rec / "answer.json", stream_recording(TEXT.replace("Seine", "Loire")))
-    (rec / "gone.json").unlink()
-    write(rec / "new.json", stream_recording("Hello."))
-    (repo / "notes.txt").write_text("changed, still not a recording\n")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "re-record")
-    write(rec / "untracked.json", stream_recording("Hi."))
-    return repo
-
-
-def statuses(stdout: str) -> dict[str, str]:
-    return {f["path"]: f["status"] for f in json.loads(stdout)["files"]}
+    return make_repo(tmp_path)
 
 
 def test_git_default_is_merge_base_vs_working_tree(repo: Path) -> None:

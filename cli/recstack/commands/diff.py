@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
+from typer.core import TyperCommand
 
 from recstack.output import EXIT_ERROR, EXIT_OK, error_line
 
@@ -24,10 +25,24 @@ EPILOG = """\
   recstack diff before/ after/                  [dim]# two trees, paired by relative path[/dim]
   recstack diff --git                           [dim]# merge base with main vs working tree[/dim]
   recstack diff --git origin/main tests/        [dim]# REV vs working tree, only under tests/[/dim]
-  recstack diff --git HEAD~3..HEAD              [dim]# between two revisions[/dim]
+  recstack diff --git HEAD~3..HEAD              [dim]# between two revisions (or HEAD~3 HEAD)[/dim]
+  recstack diff --git main...HEAD               [dim]# from their merge base to HEAD[/dim]
+  recstack diff --git main 'tests/*/recordings' [dim]# a git pathspec (quoted for the shell)[/dim]
+  recstack diff --git main -- old/gone.json     [dim]# after --: paths only, even deleted ones[/dim]
   recstack diff --strict a.json b.json          [dim]# ignore nothing (ids, chunking)[/dim]
   recstack diff --ignore 'response.body[*].__data__.usage' a/ b/
   recstack diff --git --format markdown > comment.md   [dim]# a pull-request comment[/dim]
+
+[bold]Revisions and paths with --git[/bold]
+
+  An existing file or directory is a PATH (also ../x from a subdirectory). Otherwise
+  the first argument is the REV (REV, A..B or A...B) when it names a commit, a PATH
+  when it is a pathspec pattern (*, ?, [ or :(magic)), and an error otherwise. After
+  one REV, a second argument that names a commit is the other end (A B = A..B).
+  Everything else is a PATH: a git pathspec, relative to the current directory;
+  a pattern also takes what is inside the directories it matches.
+  With --, only revisions come before it and only paths after it. A PATH matching
+  no file on either side, or a revision git does not know, is an error (exit 2).
 
 [bold]Git integration[/bold]
 
@@ -47,25 +62,64 @@ class DiffFormat(str, Enum):
     markdown = "markdown"
 
 
+PATHS_AFTER = "recstack.diff.paths_after"
+
+
+def _git_external_tail(args: list[str]) -> list[str]:
+    """git appends its 7 (9) external-diff arguments to the configured command: put a
+    ``--`` before them, so that a path git passes (``-x.json``) is never an option."""
+    if len(args) < 7:
+        return args
+    from recstack.diffing.gitsource import looks_like_external
+
+    for count in (9, 7):
+        head, tail = args[:-count], args[-count:]
+        if len(args) >= count and looks_like_external(tail):
+            if "--" in head or "--git" in head:
+                return args
+            return [*head, "--", *tail]
+    return args
+
+
+def _after_dashes(command: TyperCommand, ctx: Any, args: list[str]) -> int | None:
+    """How many arguments follow the ``--`` that ended the options (click drops it;
+    one given as an option's value, ``--ignore --``, does not count); None if none."""
+    for i, arg in enumerate(args):
+        if arg != "--":
+            continue
+        try:
+            command.make_parser(ctx).parse_args(args[:i])
+        except Exception:  # click's UsageError: this "--" is the value of an option
+            continue
+        return len(args) - i - 1
+    return None
+
+
+class DiffCommand(TyperCommand):
+    """``recstack diff``: remembers where ``--`` was (with --git, paths follow it)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        args = _git_external_tail(list(args))
+        ctx.meta[PATHS_AFTER] = _after_dashes(self, ctx, args)
+        result: list[str] = super().parse_args(ctx, args)
+        return result
+
+
 def _usage(message: str) -> typer.Exit:
     error_line(f"recstack diff: {message}")
     return typer.Exit(EXIT_ERROR)
 
 
-def _pairs(args: list[str], use_git: bool, external: bool) -> list[Pair]:
-    from recstack.diffing.gitsource import external_pair, git_pairs, is_revision
+def _pairs(
+    args: list[str], use_git: bool, external: bool, paths_after: int | None = None
+) -> list[Pair]:
+    from recstack.diffing.gitsource import external_pair, git_pairs
     from recstack.diffing.pairing import pair_files, pair_trees
 
     if external:
         return [external_pair(args)]
     if use_git:
-        rev = None
-        paths = list(args)
-        # An existing path (even "../other" from a subdirectory) is a path; anything
-        # else that names a commit, or a range (A..B), is the revision.
-        if paths and not Path(paths[0]).exists() and is_revision(paths[0]):
-            rev = paths.pop(0)
-        return git_pairs(rev, paths)
+        return git_pairs(args, paths_after)
     if len(args) != 2:
         raise _usage(
             f"expected two files or two directories (got {len(args)} arguments); "
@@ -83,20 +137,21 @@ def _pairs(args: list[str], use_git: bool, external: bool) -> list[Pair]:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("diff", epilog=EPILOG)
+    @app.command("diff", epilog=EPILOG, cls=DiffCommand)
     def _command(
+        ctx: typer.Context,
         args: list[str] = typer.Argument(
             None,
-            metavar="[A B | REV[..REV2] [PATH...]]",
+            metavar="[A B | [REV] [--] [PATH...]]",
             help="Two recordings or two directories; with --git an optional revision "
-            "(or REV1..REV2) and paths to limit to.",
+            "(REV, A..B, A...B or A B) and git pathspecs to limit to (see below).",
             show_default=False,
         ),
         use_git: bool = typer.Option(
             False,
             "--git",
             help="Compare recordings changed in git: REV (default: the merge base with "
-            "the default branch) vs the working tree, or REV1..REV2.",
+            "the default branch) vs the working tree (untracked files count), or A..B.",
         ),
         git_external: bool = typer.Option(
             False,
@@ -145,7 +200,7 @@ def register(app: typer.Typer) -> None:
         args = list(args or [])
         external = git_external or (not use_git and looks_like_external(args))
         try:
-            pairs = _pairs(args, use_git, external)
+            pairs = _pairs(args, use_git, external, ctx.meta.get(PATHS_AFTER))
         except RecstackError as exc:
             raise _usage(exc.problem.one_line()) from None
         options = Options(strict=strict, ignore=tuple(ignore))
