@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from recstack.diffing.answer import compare_answers, trusted
-from recstack.diffing.ignore import Matcher, default_patterns, strip_recording
+from recstack.diffing.ignore import Matcher, default_matcher, strip_recording
 from recstack.diffing.model import (
     ADDED,
     CHANGED,
@@ -54,18 +54,16 @@ class Options:
     strict: bool = False
     ignore: tuple[str, ...] = ()
 
-    def patterns(self) -> list[str]:
-        return [*self.ignore] if self.strict else [*default_patterns(), *self.ignore]
 
-
-_matchers: dict[tuple[str, ...], Matcher] = {}
+_matchers: dict[Options, Matcher] = {}
 
 
 def matcher_for(options: Options) -> Matcher:
-    key = tuple(options.patterns())
-    if key not in _matchers:
-        _matchers[key] = Matcher(key)
-    return _matchers[key]
+    if options not in _matchers:
+        _matchers[options] = (
+            Matcher(options.ignore) if options.strict else default_matcher(options.ignore)
+        )
+    return _matchers[options]
 
 
 def compare_bytes(
@@ -114,8 +112,8 @@ def compare_data(
 ) -> list[Change]:
     """Every change between two parsed recordings (informational ones included)."""
     matcher = matcher_for(options)
-    old, _ = strip_recording(before, matcher, drop_nulls=not options.strict)
-    new, _ = strip_recording(after, matcher, drop_nulls=not options.strict)
+    old, _ = strip_recording(before, matcher, drop_absent=not options.strict)
+    new, _ = strip_recording(after, matcher, drop_absent=not options.strict)
     if old == new:
         return []
     changes = compare_meta(old, new, strict=options.strict)
