@@ -158,8 +158,8 @@ class VolatileRule:
 
     @property
     def label(self) -> str:
-        """The field(s), as shown by ``normalize --diff`` and ``--list-rules``."""
-        return ", ".join(field_label(path) for path in self.paths)
+        """The paths as stated, for ``--list-rules`` (``normalize --diff`` names the one hit)."""
+        return ", ".join(self.paths)
 
     @property
     def where(self) -> str:
