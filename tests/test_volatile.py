@@ -135,6 +135,9 @@ def test_a_model_keeps_its_id_in_diff_but_not_its_created() -> None:
     assert not matcher.matches("response.body[3].__data__.id", in_model=True)
     assert matcher.matches("response.body[3].__data__.id", in_model=False)
     assert matcher.matches("response.body[3].__data__.created", in_model=True)
+    # unless the user asks for it by name
+    named = default_matcher(["response.body[*].__data__.id"])
+    assert named.matches("response.body[3].__data__.id", in_model=True)
 
 
 @pytest.mark.parametrize(

@@ -29,10 +29,12 @@ EMPTY_MEANS_ABSENT = frozenset({"content_filter_results"})
 
 
 def default_matcher(extra: Sequence[str] = ()) -> Matcher:
-    """What ``diff`` ignores unless ``--strict``: the volatile table, plus ``extra``."""
-    return Matcher(
-        [*volatile.ignore_patterns(), *extra], kept_in_models=volatile.model_kept_patterns()
-    )
+    """What ``diff`` ignores unless ``--strict``: the volatile table, plus ``extra``.
+
+    A glob the user names in ``extra`` applies inside model objects too.
+    """
+    kept = [p for p in volatile.model_kept_patterns() if p not in extra]
+    return Matcher([*volatile.ignore_patterns(), *extra], kept_in_models=kept)
 
 
 _LAST_KEY = re.compile(r"(?:^|\.)([A-Za-z_][A-Za-z0-9_]*)$")
