@@ -87,3 +87,73 @@ def write(path: Path, data: Any) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2) + "\n")
     return path
+
+
+MODEL = "openai.types.model.Model"
+
+
+def model_list(ids: list[str], *, created: int = 1762374291, owner: str = "vllm") -> dict[str, Any]:
+    """An OpenAI-style ``/v1/models`` recording listing ``ids`` in that order."""
+    body = [
+        {
+            "__type__": MODEL,
+            "__data__": {"id": ident, "created": created, "object": "model", "owned_by": owner},
+        }
+        for ident in ids
+    ]
+    return {
+        "test_id": None,
+        "request": {
+            "method": "GET",
+            "url": "http://localhost:8000/v1/v1/models",
+            "headers": {},
+            "body": {},
+            "endpoint": "/v1/models",
+            "model": "",
+        },
+        "response": {"body": body, "is_streaming": False},
+        "id_normalization_mapping": {},
+    }
+
+
+def ollama_ps(models: list[tuple[str, str]]) -> dict[str, Any]:
+    """An Ollama ``/api/ps`` recording: (model name, expires_at) per loaded model."""
+    entries = [
+        {"model": name, "name": name, "expires_at": expires, "size": 3367856128}
+        for name, expires in models
+    ]
+    return {
+        "test_id": "tests/integration/test_x.py::test_ps",
+        "request": {
+            "method": "POST",
+            "url": "http://localhost:11434/api/ps",
+            "headers": {},
+            "body": {},
+            "endpoint": "/api/ps",
+            "model": "",
+        },
+        "response": {
+            "body": {"__type__": "ollama._types.ProcessResponse", "__data__": {"models": entries}},
+            "is_streaming": False,
+        },
+    }
+
+
+def completion(content: str, **choice_extra: Any) -> dict[str, Any]:
+    """A non-streamed chat completion answering ``content`` (extra keys on its choice)."""
+    choice = {
+        "finish_reason": "stop",
+        "index": 0,
+        "logprobs": None,
+        "message": {"content": content, "role": "assistant"},
+        **choice_extra,
+    }
+    data = {"id": "rec-0123456789ab", "choices": [choice], "created": 0, "model": "gpt-5-mini"}
+    body = {"__type__": COMPLETION, "__data__": {**data, "object": "chat.completion"}}
+    req = request()
+    req["body"]["stream"] = False
+    return {
+        "test_id": "tests/test_x.py::test_chat",
+        "request": req,
+        "response": {"body": body, "is_streaming": False},
+    }

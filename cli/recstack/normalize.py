@@ -7,7 +7,7 @@ containers it changes are copied). :func:`normalize_file` reads, normalizes and
 (optionally) writes one file atomically; :func:`normalize_files` does it for many
 files on several cores.
 
-The ``llama-stack`` profile is upstream's normalizer exactly (GUIDE section 3):
+The ``llama-stack`` profile is upstream's normalizer exactly (``docs/format.md``):
 top-level keys of each typed object's ``__data__`` in ``response.body`` (the single
 body or each chunk), ``id`` -> ``"rec-" + H[:12]`` and ``created`` -> ``0`` unless
 ``object == "model"``, ``created_at`` -> epoch, the four Ollama durations -> ``0``
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache, partial
 from pathlib import Path
@@ -30,9 +30,20 @@ from typing import Any
 
 from recstack.loading import load_recording
 from recstack.parallel import pmap
+from recstack.paths import ANY_KEY, DEEP, Part, find, parse
 from recstack.problems import Problem, RecstackError
 from recstack.sse import split_field
-from recstack.volatile import DEFAULT, PLAIN, PROFILES, SSE, TYPED, VolatileRule, rules_for
+from recstack.volatile import (
+    ALWAYS,
+    DEFAULT,
+    PLAIN,
+    PROFILES,
+    SSE,
+    TYPED,
+    VolatileRule,
+    field_label,
+    rules_for,
+)
 from recstack.writing import canonical_bytes, write_if_changed
 
 CHANGED = "changed"
@@ -101,12 +112,40 @@ def _key(value: Any) -> Any:
     return (type(value), value)
 
 
+@dataclass(frozen=True, eq=False)  # hashed by identity: the targets are made once per profile
+class _Target:
+    """One path of one rule, ready to walk: the unit of rewriting and of reporting."""
+
+    rule: VolatileRule
+    field: str  # as reported (``Change.field``)
+    steps: tuple[str, ...]  # the parsed glob
+    key: str | None  # the single top-level key, when that is all the path is (hot path)
+
+    @classmethod
+    def of(cls, rule: VolatileRule, path: str) -> _Target:
+        steps = parse(path)
+        single = len(steps) == 1 and steps[0] not in (DEEP, ANY_KEY)
+        return cls(rule, field_label(path), steps, steps[0] if single else None)
+
+    def places(self, obj: dict[str, Any]) -> Iterator[tuple[tuple[Part, ...], Any]]:
+        """Where this target's path leads in ``obj``, with the value there."""
+        if self.key is not None:
+            if self.key in obj:
+                yield (self.key,), obj[self.key]
+        else:
+            yield from find(obj, self.steps)
+
+
+# One group of changes: (first old value, new value, places, distinct old values).
+_Group = tuple[Any, Any, int, set[Any]]
+
+
 class _Tally:
-    """Collects the changes of one file, grouped per rule."""
+    """Collects the changes of one file, grouped per rule path."""
 
     def __init__(self, expected_id: str) -> None:
         self.expected_id = expected_id
-        self.groups: dict[str, tuple[VolatileRule, Any, Any, int, set[Any]]] = {}
+        self.groups: dict[_Target, _Group] = {}
         self.foreign_ids: dict[str, None] = {}
 
     def seen(self, rule: VolatileRule, old: Any) -> None:
@@ -119,22 +158,32 @@ class _Tally:
         ):
             self.foreign_ids.setdefault(old, None)
 
-    def add(self, rule: VolatileRule, old: Any, new: Any) -> None:
-        group = self.groups.get(rule.id)
+    def add(self, target: _Target, old: Any, new: Any) -> None:
+        group = self.groups.get(target)
         if group is None:
-            self.groups[rule.id] = (rule, old, new, 1, {_key(old)})
+            self.groups[target] = (old, new, 1, {_key(old)})
         else:
-            first_rule, first_old, first_new, count, olds = group
+            first_old, first_new, count, olds = group
             olds.add(_key(old))
-            self.groups[rule.id] = (first_rule, first_old, first_new, count + 1, olds)
+            self.groups[target] = (first_old, first_new, count + 1, olds)
 
-    def changes(self, order: Sequence[VolatileRule]) -> list[Change]:
+    def merge(self, other: _Tally) -> None:
+        """Take over the changes of ``other`` (a scratch tally of one SSE line)."""
+        for target, (old, new, count, olds) in other.groups.items():
+            group = self.groups.get(target)
+            if group is None:
+                self.groups[target] = (old, new, count, set(olds))
+            else:
+                first_old, first_new, first_count, first_olds = group
+                self.groups[target] = (first_old, first_new, first_count + count, first_olds | olds)
+
+    def changes(self, order: Sequence[_Target]) -> list[Change]:
         out = []
-        for rule in order:
-            group = self.groups.get(rule.id)
+        for target in order:
+            group = self.groups.get(target)
             if group is not None:
-                _, old, new, count, olds = group
-                out.append(Change(rule.id, rule.label, old, new, count, len(olds)))
+                old, new, count, olds = group
+                out.append(Change(target.rule.id, target.field, old, new, count, len(olds)))
         return out
 
     def renamed(self) -> Renamed | None:
@@ -143,57 +192,56 @@ class _Tally:
         return Renamed(self.expected_id, tuple(sorted(self.foreign_ids)))
 
 
-def _get_path(obj: Any, keys: Sequence[str]) -> tuple[bool, Any]:
-    for key in keys:
-        if not isinstance(obj, dict) or key not in obj:
-            return False, None
-        obj = obj[key]
-    return True, obj
+def _set_in(obj: dict[str, Any], at: Sequence[Part], value: Any) -> None:
+    """Set the value at ``at`` in ``obj`` (a fresh copy), copying the containers below it."""
+    container: Any = obj
+    for part in at[:-1]:
+        inner = container[part]
+        inner = dict(inner) if isinstance(inner, dict) else list(inner)
+        container[part] = inner
+        container = inner
+    container[at[-1]] = value
 
 
-def _set_path(obj: dict[str, Any], keys: Sequence[str], value: Any) -> dict[str, Any]:
-    """A copy of ``obj`` with the value at ``keys`` replaced (dicts copied along the path)."""
-    new = dict(obj)
-    if len(keys) == 1:
-        new[keys[0]] = value
-    else:
-        new[keys[0]] = _set_path(obj[keys[0]], keys[1:], value)
-    return new
+# An edit of one place: (the key holding the value, old, new); for SSE text rewrites.
+_Edit = tuple[Part, Any, Any]
 
 
 def _apply(
-    obj: dict[str, Any], rules: Sequence[VolatileRule], tally: _Tally, *, typed: bool
+    obj: dict[str, Any],
+    targets: Sequence[_Target],
+    tally: _Tally,
+    edits: list[_Edit] | None = None,
 ) -> dict[str, Any] | None:
-    """Apply ``rules`` to one object; a changed copy, or None when nothing changed."""
+    """Apply ``targets`` to one scope object; a changed copy, or None when nothing changed."""
     new_obj: dict[str, Any] | None = None
-    for rule in rules:
-        key = rule.key
-        if typed:  # one top-level key, no condition: the hot path (every chunk)
-            if key[0] not in obj:
-                continue
-            old = obj[key[0]]
-        else:
-            if not rule.when(obj):
-                continue
-            found, old = _get_path(obj, key)
-            if not found:
-                continue
+    for target in targets:
+        rule = target.rule
+        if rule.when is not ALWAYS and not rule.when.test(obj):
+            continue
         if rule.skip_models and obj.get("object") == "model":
             continue
-        if rule.skip_null and old is None:
-            continue
-        if rule.from_name:
-            tally.seen(rule, old)
-        new = rule.replacement_for(tally.expected_id)
-        if type(old) is type(new) and old == new:
-            continue
-        tally.add(rule, old, new)
-        if len(key) == 1:
+        places: Iterable[tuple[tuple[Part, ...], Any]]
+        if target.key is not None:  # the hot path (every chunk): one top-level key
+            if target.key not in obj:
+                continue
+            places = (((target.key,), obj[target.key]),)
+        else:
+            places = find(obj, target.steps)
+        for at, old in places:
+            if rule.skip_null and old is None:
+                continue
+            if rule.from_name:
+                tally.seen(rule, old)
+            new = rule.replacement_for(tally.expected_id)
+            if type(old) is type(new) and old == new:
+                continue
+            tally.add(target, old, new)
+            if edits is not None:
+                edits.append((at[-1], old, new))
             if new_obj is None:
                 new_obj = dict(obj)
-            new_obj[key[0]] = new
-        else:
-            new_obj = _set_path(new_obj if new_obj is not None else obj, key, new)
+            _set_in(new_obj, at, new)
     return new_obj
 
 
@@ -204,21 +252,21 @@ def _is_typed_item(item: Any) -> bool:
 
 def _normalize_item(
     item: Any,
-    typed_rules: Sequence[VolatileRule],
-    plain_rules: Sequence[VolatileRule],
+    typed_targets: Sequence[_Target],
+    plain_targets: Sequence[_Target],
     tally: _Tally,
 ) -> Any | None:
     if _is_typed_item(item):
-        if not typed_rules:
+        if not typed_targets:
             return None
-        data = _apply(item["__data__"], typed_rules, tally, typed=True)
+        data = _apply(item["__data__"], typed_targets, tally)
         if data is None:
             return None
         new_item = dict(item)
         new_item["__data__"] = data
         return new_item
-    if isinstance(item, dict) and "__data__" not in item and plain_rules:
-        return _apply(item, plain_rules, tally, typed=False)
+    if isinstance(item, dict) and "__data__" not in item and plain_targets:
+        return _apply(item, plain_targets, tally)
     return None
 
 
@@ -234,7 +282,7 @@ def _split_data_line(line: str) -> tuple[str, str] | None:
 
 
 def _rewrite_payload(
-    payload: str, obj: dict[str, Any], expected: dict[str, Any], edits: list[tuple[str, Any, Any]]
+    payload: str, obj: dict[str, Any], expected: dict[str, Any], edits: Sequence[_Edit]
 ) -> str | None:
     """``payload`` (the JSON text of ``obj``) rewritten to hold ``expected``.
 
@@ -245,7 +293,7 @@ def _rewrite_payload(
     text = payload
     for key, old, new in edits:
         done = False
-        for sep in (":", ": "):
+        for sep in (":", ": ") if isinstance(key, str) else ():
             for ascii_only in (False, True):
                 before = json.dumps(key) + sep + json.dumps(old, ensure_ascii=ascii_only)
                 if text.count(before) == 1:
@@ -270,7 +318,7 @@ def _rewrite_payload(
     return None
 
 
-def _normalize_sse_line(line: str, rules: Sequence[VolatileRule], tally: _Tally) -> str | None:
+def _normalize_sse_line(line: str, targets: Sequence[_Target], tally: _Tally) -> str | None:
     split = _split_data_line(line)
     if split is None:
         return None
@@ -283,50 +331,42 @@ def _normalize_sse_line(line: str, rules: Sequence[VolatileRule], tally: _Tally)
         return None
     # Dry run on a scratch tally: the text rewrite may still refuse the line.
     scratch = _Tally(tally.expected_id)
-    expected = _apply(obj, rules, scratch, typed=False)
-    for rule, old in _seen_ids(obj, rules):
+    edits: list[_Edit] = []
+    expected = _apply(obj, targets, scratch, edits)
+    for rule, old in _seen_ids(obj, targets):
         tally.seen(rule, old)
     if expected is None:
         return None
-    edits = []
-    for rule in rules:
-        if rule.id in scratch.groups:
-            _, old, new, _, _ = scratch.groups[rule.id]
-            edits.append((rule.key[-1], old, new))
     text = _rewrite_payload(payload, obj, expected, edits)
     if text is None:
         return None
-    for rule in rules:
-        if rule.id in scratch.groups:
-            _, old, new, _, _ = scratch.groups[rule.id]
-            tally.add(rule, old, new)
+    tally.merge(scratch)
     return prefix + text
 
 
-def _seen_ids(obj: dict[str, Any], rules: Sequence[VolatileRule]) -> Iterator[tuple[Any, Any]]:
-    for rule in rules:
-        if rule.from_name and rule.when(obj):
-            found, old = _get_path(obj, rule.key)
-            if found:
-                yield rule, old
+def _seen_ids(obj: dict[str, Any], targets: Sequence[_Target]) -> Iterator[tuple[Any, Any]]:
+    for target in targets:
+        if target.rule.from_name and target.rule.when.test(obj):
+            for _, old in target.places(obj):
+                yield target.rule, old
 
 
 # --- one recording ----------------------------------------------------------------
 
-_Rules = tuple[VolatileRule, ...]
+_Targets = tuple[_Target, ...]
 
 
 @cache
-def _profile_rules(profile: str) -> tuple[_Rules, _Rules, _Rules, _Rules]:
-    """The profile's rules: all, then those of each scope (typed, plain, sse)."""
+def _profile_rules(profile: str) -> tuple[_Targets, _Targets, _Targets, _Targets]:
+    """The profile's rule paths: all (in table order), then those of each scope."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r} (choose from {', '.join(PROFILES)})")
-    rules = tuple(rules_for(profile))
+    targets = tuple(_Target.of(rule, path) for rule in rules_for(profile) for path in rule.paths)
     return (
-        rules,
-        tuple(r for r in rules if r.scope == TYPED),
-        tuple(r for r in rules if r.scope == PLAIN),
-        tuple(r for r in rules if r.scope == SSE),
+        targets,
+        tuple(t for t in targets if t.rule.scope == TYPED),
+        tuple(t for t in targets if t.rule.scope == PLAIN),
+        tuple(t for t in targets if t.rule.scope == SSE),
     )
 
 
@@ -336,28 +376,28 @@ def normalize(data: Any, path: Path | str, profile: str = DEFAULT) -> Normalized
     Returns the new data (``data`` itself when nothing changed; never mutated) and
     the changes, in the order of the rule table.
     """
-    rules, typed_rules, plain_rules, sse_rules = _profile_rules(profile)
+    targets, typed_targets, plain_targets, sse_targets = _profile_rules(profile)
     tally = _Tally(rec_id(path))
     response = data.get("response") if isinstance(data, dict) else None
     body = response.get("body") if isinstance(response, dict) else None
 
     new_body: Any = None
     if isinstance(body, dict):
-        new_body = _normalize_item(body, typed_rules, plain_rules, tally)
+        new_body = _normalize_item(body, typed_targets, plain_targets, tally)
     elif isinstance(body, list):
         items: list[Any] | None = None
         for index, item in enumerate(body):
             if isinstance(item, str):
-                new_item = _normalize_sse_line(item, sse_rules, tally) if sse_rules else None
+                new_item = _normalize_sse_line(item, sse_targets, tally) if sse_targets else None
             else:
-                new_item = _normalize_item(item, typed_rules, plain_rules, tally)
+                new_item = _normalize_item(item, typed_targets, plain_targets, tally)
             if new_item is not None:
                 if items is None:
                     items = list(body)
                 items[index] = new_item
         new_body = items
 
-    result = Normalized(data, tally.changes(rules), tally.renamed())
+    result = Normalized(data, tally.changes(targets), tally.renamed())
     if new_body is not None:
         assert isinstance(response, dict)
         new_response = dict(response)

@@ -3,9 +3,11 @@
 Per choice (matched by index): text, reasoning and refusal as text changes (the
 renderer shows a line diff, or a word diff for single-line answers), role, finish
 reason, logprob counts and tool calls (name, type, and arguments compared as JSON
-when both parse); then usage and embedding sizes (errors are compared structurally,
-from the response itself). Tool call ids are
-volatile and compared only with ``--strict``.
+when both parse); then usage, embedding sizes and model lists (errors are compared
+structurally, from the response itself). Tool call ids are volatile and compared only
+with ``--strict``. Model lists are sets keyed by model id (the order a server lists
+them in means nothing): models added or removed by id, then the fields of each model
+on both sides; ``--strict`` leaves them to the positional comparison of the body.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from recstack.diffing.model import (
     Change,
 )
 from recstack.diffing.structural import diff_values, is_text, parse_json_string
-from recstack.paths import join
+from recstack.paths import join, keyed
 from recstack.reassemble.model import Answer, Choice, ToolCall
 
 PREFIX = "answer"
@@ -129,6 +131,37 @@ def compare_answers(before: Answer, after: Answer, *, strict: bool = False) -> l
         else:
             changes += _scalar(["usage"], before.usage, after.usage)
     changes += _scalar(["embeddings"], _dims(before.embeddings), _dims(after.embeddings))
+    if before.models is not None and after.models is not None and not strict:
+        changes += compare_models(before.models, after.models)
+    return changes
+
+
+def _by_id(models: list[dict[str, Any]]) -> dict[str, dict[str, Any]] | None:
+    """Entries keyed by their id; None when an id is missing, not a string or repeated."""
+    out: dict[str, dict[str, Any]] = {}
+    for entry in models:
+        ident = entry.get("id")
+        if not isinstance(ident, str) or ident in out:
+            return None
+        out[ident] = entry
+    return out
+
+
+def compare_models(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[Change]:
+    """Two model lists as sets keyed by id: added and removed models, then changed fields."""
+    old, new = _by_id(before), _by_id(after)
+    if old is None or new is None:  # no usable ids: compare by position
+        return diff_values(before, after, where=WHERE_RESPONSE, prefix=[PREFIX, "models"])
+    changes: list[Change] = []
+    for ident in sorted(old.keys() | new.keys()):
+        path = keyed(f"{PREFIX}.models", ident)
+        a, b = old.get(ident), new.get(ident)
+        if a is None:
+            changes.append(Change(WHERE_RESPONSE, path, ITEM_ADDED, None, b))
+        elif b is None:
+            changes.append(Change(WHERE_RESPONSE, path, ITEM_REMOVED, a, None))
+        else:
+            changes += diff_values(a, b, where=WHERE_RESPONSE, start=path)
     return changes
 
 

@@ -4,7 +4,12 @@ Order of work: byte-identical -> ``same``; parse both (an unreadable side -> ``e
 strip ignored fields (volatile table + ``--ignore``; nulls count as absent) and compare
 what is left: meta (``test_id``, ``id_normalization_mapping``), the request
 structurally, and the response through the reassembled answer plus the remaining
-fields (a stream by its envelope, so chunking alone never shows as a change).
+fields (a stream by its envelope, so chunking alone never shows as a change; a model
+list by its models, so their order never shows either).
+
+Two changes are informational (shown, but the recording stays ``equivalent``): a
+re-chunked stream and a new ``test_id`` (the same recording, claimed by another test
+id; a ``request.test_id`` that mirrors the top-level one on both sides goes with it).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from recstack.diffing.answer import compare_answers, trusted
-from recstack.diffing.ignore import Matcher, default_patterns, strip_recording
+from recstack.diffing.ignore import Matcher, default_matcher, strip_recording
 from recstack.diffing.model import (
     ADDED,
     CHANGED,
@@ -23,6 +28,7 @@ from recstack.diffing.model import (
     RECHUNKED,
     REMOVED,
     SAME,
+    TEST_ID,
     WHERE_META,
     WHERE_REQUEST,
     WHERE_RESPONSE,
@@ -54,18 +60,16 @@ class Options:
     strict: bool = False
     ignore: tuple[str, ...] = ()
 
-    def patterns(self) -> list[str]:
-        return [*self.ignore] if self.strict else [*default_patterns(), *self.ignore]
 
-
-_matchers: dict[tuple[str, ...], Matcher] = {}
+_matchers: dict[Options, Matcher] = {}
 
 
 def matcher_for(options: Options) -> Matcher:
-    key = tuple(options.patterns())
-    if key not in _matchers:
-        _matchers[key] = Matcher(key)
-    return _matchers[key]
+    if options not in _matchers:
+        _matchers[options] = (
+            Matcher(options.ignore) if options.strict else default_matcher(options.ignore)
+        )
+    return _matchers[options]
 
 
 def compare_bytes(
@@ -114,15 +118,17 @@ def compare_data(
 ) -> list[Change]:
     """Every change between two parsed recordings (informational ones included)."""
     matcher = matcher_for(options)
-    old, _ = strip_recording(before, matcher, drop_nulls=not options.strict)
-    new, _ = strip_recording(after, matcher, drop_nulls=not options.strict)
+    old, _ = strip_recording(before, matcher, drop_absent=not options.strict)
+    new, _ = strip_recording(after, matcher, drop_absent=not options.strict)
     if old == new:
         return []
     changes = compare_meta(old, new, strict=options.strict)
-    if old["request"] != new["request"]:
-        changes += diff_values(
-            old["request"], new["request"], where=WHERE_REQUEST, prefix=["request"]
-        )
+    request_a, request_b = old["request"], new["request"]
+    if not options.strict and _mirrors_test_id(old) and _mirrors_test_id(new):
+        request_a = {k: v for k, v in request_a.items() if k != "test_id"}
+        request_b = {k: v for k, v in request_b.items() if k != "test_id"}
+    if request_a != request_b:
+        changes += diff_values(request_a, request_b, where=WHERE_REQUEST, prefix=["request"])
     if old["response"] != new["response"]:
         changes += compare_response(path, old, new, strict=options.strict)
     return changes
@@ -139,12 +145,25 @@ def _meta(data: dict[str, Any], strict: bool) -> dict[str, Any]:
     return meta
 
 
+def _mirrors_test_id(data: dict[str, Any]) -> bool:
+    """True when the request repeats the recording's ``test_id`` (passthrough, tools)."""
+    request = data["request"]
+    return (
+        isinstance(request, dict)
+        and "test_id" in request
+        and request["test_id"] == data.get("test_id")
+    )
+
+
 def compare_meta(old: dict[str, Any], new: dict[str, Any], *, strict: bool) -> list[Change]:
     a, b = _meta(old, strict), _meta(new, strict)
     if not strict and ("test_id" not in a or "test_id" not in b):
         a.pop("test_id", None)
         b.pop("test_id", None)
-    return diff_values(a, b, where=WHERE_META)
+    changes: list[Change] = []
+    if "test_id" in a and "test_id" in b and a["test_id"] != b["test_id"]:
+        changes.append(Change(WHERE_META, "test_id", TEST_ID, a.pop("test_id"), b.pop("test_id")))
+    return changes + diff_values(a, b, where=WHERE_META)
 
 
 def compare_response(
@@ -167,7 +186,10 @@ def compare_response(
     if both_trusted:
         answer_changes = compare_answers(answer_a, answer_b, strict=strict)
     changes += answer_changes
-    if is_stream(a) and is_stream(b) and not strict:
+    if both_trusted and not strict and answer_a.models is not None and answer_b.models is not None:
+        # The answer compared the models by id; what is left is the body around them.
+        body_changes = _compare_beside_models(body_a, body_b)
+    elif is_stream(a) and is_stream(b) and not strict:
         body_changes = compare_envelopes(
             envelope(body_a, trusted=both_trusted), envelope(body_b, trusted=both_trusted)
         )
@@ -182,7 +204,29 @@ def compare_response(
         )
     changes += body_changes
     if is_stream(a) and is_stream(b):
-        count_a, count_b = chunk_count(body_a), chunk_count(body_b)
+        count_a, count_b = chunk_count(a["body"]), chunk_count(b["body"])
         if count_a != count_b or not (answer_changes or body_changes):
             changes.append(Change(WHERE_RESPONSE, "response.body", RECHUNKED, count_a, count_b))
     return changes
+
+
+def _beside_models(body: Any) -> Any:
+    """What a model-list body holds besides its model entries (the answer compares those).
+
+    A list of typed models: the set of their types (None for an empty list); a typed
+    object (Ollama ``/api/tags``, ``/api/ps``): itself without ``models``.
+    """
+    if isinstance(body, list):
+        types = {str(item.get("__type__")) for item in body if isinstance(item, dict)}
+        return sorted(types) or None
+    if isinstance(body, dict) and isinstance(body.get("__data__"), dict):
+        data = {k: v for k, v in body["__data__"].items() if k != "models"}
+        return {**body, "__data__": data}
+    return body
+
+
+def _compare_beside_models(body_a: Any, body_b: Any) -> list[Change]:
+    rest_a, rest_b = _beside_models(body_a), _beside_models(body_b)
+    if rest_a is None or rest_b is None:  # an empty list says nothing besides "no models"
+        return []
+    return diff_values(rest_a, rest_b, where=WHERE_RESPONSE, prefix=["response", "body"])

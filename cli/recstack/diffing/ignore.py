@@ -1,10 +1,14 @@
 """Remove ignored fields from a recording before comparing it.
 
 The patterns are :mod:`recstack.paths` globs over the whole recording
-(``response.body[*].__data__.id``): the shared volatile table
-(:func:`recstack.volatile.ignore_patterns`, diff-only rules included) and the
-user's ``--ignore`` patterns. Raw SSE lines are parsed first, so ``data:`` payloads
-have paths too: ``response.body[3].data.message.id``.
+(``response.body[*].__data__.id``): those of the shared volatile table
+(:func:`recstack.volatile.ignore_patterns`, diff-only rules included; the ones of
+rules that leave model objects alone are not applied inside them) and the user's
+``--ignore`` patterns. Raw SSE lines are parsed first, so ``data:`` payloads have
+paths too: ``response.body[3].data.message.id``.
+
+Outside ``--strict``, values that mean "absent" are dropped as well: nulls (the
+format treats null as absent) and the empty objects of :data:`EMPTY_MEANS_ABSENT`.
 """
 
 from __future__ import annotations
@@ -19,28 +23,41 @@ from recstack.model import BodyKind, body_kind
 from recstack.paths import child, glob_regex
 from recstack.sse import split_field
 
-# A model's ``id`` is its name: the volatile ``id`` rule never applies to model objects.
-_KEEP_IN_MODELS = frozenset({"id"})
+# Keys whose empty object says nothing: Azure OpenAI sends ``content_filter_results: {}``
+# in some runs and leaves the key out in others.
+EMPTY_MEANS_ABSENT = frozenset({"content_filter_results"})
 
 
-def default_patterns() -> list[str]:
-    """Everything ``diff`` ignores unless ``--strict``."""
-    return volatile.ignore_patterns()
+def default_matcher(extra: Sequence[str] = ()) -> Matcher:
+    """What ``diff`` ignores unless ``--strict``: the volatile table, plus ``extra``.
+
+    A glob the user names in ``extra`` applies inside model objects too.
+    """
+    kept = [p for p in volatile.model_kept_patterns() if p not in extra]
+    return Matcher([*volatile.ignore_patterns(), *extra], kept_in_models=kept)
 
 
 _LAST_KEY = re.compile(r"(?:^|\.)([A-Za-z_][A-Za-z0-9_]*)$")
 
 
-class Matcher:
-    """All patterns compiled into one regex, with a cheap pre-filter on the last key."""
+def _compile(patterns: Sequence[str]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("^(?:" + "|".join(glob_regex(p) for p in patterns) + ")$")
 
-    def __init__(self, patterns: Sequence[str]) -> None:
+
+class Matcher:
+    """All patterns compiled into one regex, with a cheap pre-filter on the last key.
+
+    ``kept_in_models`` (a subset of ``patterns``) only match outside model objects
+    (``object == "model"``): a model's ``id`` is its name.
+    """
+
+    def __init__(self, patterns: Sequence[str], *, kept_in_models: Sequence[str] = ()) -> None:
         self.patterns = list(patterns)
-        self._regex = (
-            re.compile("^(?:" + "|".join(glob_regex(p) for p in self.patterns) + ")$")
-            if self.patterns
-            else None
-        )
+        kept = set(kept_in_models)
+        self._everywhere = _compile([p for p in self.patterns if p not in kept])
+        self._outside_models = _compile([p for p in self.patterns if p in kept])
         keys: set[str] = set()
         self.any_key = False
         for pattern in self.patterns:
@@ -52,25 +69,37 @@ class Matcher:
         self.keys = frozenset(keys)
 
     def __bool__(self) -> bool:
-        return self._regex is not None
+        return bool(self.patterns)
 
-    def matches(self, path: str) -> bool:
-        return self._regex is not None and self._regex.match(path) is not None
+    def matches(self, path: str, *, in_model: bool = False) -> bool:
+        """True when ``path`` is ignored (``in_model``: it is a key of a model object)."""
+        if self._everywhere is not None and self._everywhere.match(path) is not None:
+            return True
+        return (
+            not in_model
+            and self._outside_models is not None
+            and self._outside_models.match(path) is not None
+        )
 
     def may_match_key(self, key: str) -> bool:
         return self.any_key or key in self.keys
 
 
+def _absent(key: str, item: Any) -> bool:
+    """A value that counts as no value at all (outside ``--strict``)."""
+    return item is None or (key in EMPTY_MEANS_ABSENT and item == {})
+
+
 def strip(
-    value: Any, matcher: Matcher, path: str = "", *, drop_nulls: bool = False
+    value: Any, matcher: Matcher, path: str = "", *, drop_absent: bool = False
 ) -> tuple[Any, int]:
     """A copy of ``value`` without the matching fields; returns (copy, fields removed).
 
-    Dict keys are dropped (with ``drop_nulls``, keys whose value is null too: the format
-    treats null as absent); matching list items become ``None`` (indexes stay stable).
-    Unchanged sub-trees are shared, not copied.
+    Dict keys are dropped (with ``drop_absent``, keys whose value means absent too:
+    null, or an empty object of :data:`EMPTY_MEANS_ABSENT`); matching list items become
+    ``None`` (indexes stay stable). Unchanged sub-trees are shared, not copied.
     """
-    if not matcher and not drop_nulls:
+    if not matcher and not drop_absent:
         return value, 0
     if isinstance(value, dict):
         removed = 0
@@ -79,19 +108,18 @@ def strip(
         for key, item in value.items():
             container = isinstance(item, (dict, list))
             candidate = matcher.may_match_key(key)
-            if not (container or candidate or (drop_nulls and item is None)):
+            absent = drop_absent and _absent(key, item)
+            if not (container or candidate or absent):
                 continue  # a plain leaf no pattern can name: keep it, skip its path
             sub = child(path, key)
-            if (drop_nulls and item is None) or (
-                candidate and matcher.matches(sub) and not (is_model and key in _KEEP_IN_MODELS)
-            ):
+            if absent or (candidate and matcher.matches(sub, in_model=is_model)):
                 if out is None:
                     out = {k: v for k, v in value.items()}
                 del out[key]
                 removed += 1
                 continue
             if container:
-                new, count = strip(item, matcher, sub, drop_nulls=drop_nulls)
+                new, count = strip(item, matcher, sub, drop_absent=drop_absent)
                 if count:
                     if out is None:
                         out = {k: v for k, v in value.items()}
@@ -109,7 +137,7 @@ def strip(
                 items[index] = None
                 removed += 1
             elif isinstance(item, (dict, list)):
-                new, count = strip(item, matcher, sub, drop_nulls=drop_nulls)
+                new, count = strip(item, matcher, sub, drop_absent=drop_absent)
                 if count:
                     if items is None:
                         items = list(value)
@@ -133,7 +161,7 @@ def parse_sse_line(line: str) -> Any:
 
 
 def strip_sse(
-    lines: list[str], matcher: Matcher, path: str, *, drop_nulls: bool = False
+    lines: list[str], matcher: Matcher, path: str, *, drop_absent: bool = False
 ) -> tuple[list[str], int]:
     """Strip inside each ``data:`` JSON payload, re-serializing only the lines touched."""
     out: list[str] | None = None
@@ -144,7 +172,9 @@ def strip_sse(
         parsed = parse_sse_line(line)
         if not isinstance(parsed["data"], (dict, list)):
             continue
-        new, count = strip(parsed["data"], matcher, f"{path}[{index}].data", drop_nulls=drop_nulls)
+        new, count = strip(
+            parsed["data"], matcher, f"{path}[{index}].data", drop_absent=drop_absent
+        )
         if count:
             if out is None:
                 out = list(lines)
@@ -154,13 +184,15 @@ def strip_sse(
 
 
 def strip_recording(
-    data: dict[str, Any], matcher: Matcher, *, drop_nulls: bool = False
+    data: dict[str, Any], matcher: Matcher, *, drop_absent: bool = False
 ) -> tuple[dict[str, Any], int]:
     """Strip a whole recording, SSE ``data:`` payloads included."""
-    stripped, removed = strip(data, matcher, drop_nulls=drop_nulls)
+    stripped, removed = strip(data, matcher, drop_absent=drop_absent)
     response = stripped.get("response")
     if isinstance(response, dict) and body_kind(response.get("body")) is BodyKind.SSE_LINES:
-        lines, count = strip_sse(response["body"], matcher, "response.body", drop_nulls=drop_nulls)
+        lines, count = strip_sse(
+            response["body"], matcher, "response.body", drop_absent=drop_absent
+        )
         if count:
             stripped = {**stripped, "response": {**response, "body": lines}}
             removed += count

@@ -1,11 +1,13 @@
 """What ``recstack diff`` finds: one :class:`FileDiff` per recording, a list of changes each.
 
 Statuses, from best to worst: ``same`` (byte-identical), ``equivalent`` (differs only in
-ignored fields, key order or chunking), ``changed``, ``added``, ``removed``, ``error``.
+ignored fields, key order, chunking or test id), ``changed``, ``added``, ``removed``,
+``error``.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,10 +26,11 @@ ITEM_ADDED = "added"
 ITEM_REMOVED = "removed"
 TYPE = "type"  # the JSON type changed
 RECHUNKED = "re-chunked"  # informational: the stream was split differently
+TEST_ID = "test-id"  # informational: the same recording now belongs to another test id
 FILE_ERROR = "error"  # the recording could not be read
 
 # Kinds that describe a difference without making the file ``changed``.
-INFORMATIONAL = frozenset({RECHUNKED})
+INFORMATIONAL = frozenset({RECHUNKED, TEST_ID})
 
 WHERE_REQUEST = "request"
 WHERE_RESPONSE = "response"
@@ -95,6 +98,10 @@ def note_text(change: Change) -> str:
         if change.before == change.after:
             return f"re-chunked: {change.before} chunks, split differently"
         return f"re-chunked: {change.before} -> {change.after} chunks"
+    if change.kind == TEST_ID:
+        before = json.dumps(change.before, ensure_ascii=False)
+        after = json.dumps(change.after, ensure_ascii=False)
+        return f"test_id: {before} -> {after}"
     return f"{change.kind}: {change.before} -> {change.after}"
 
 

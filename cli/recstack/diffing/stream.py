@@ -18,6 +18,7 @@ from recstack.diffing.ignore import Matcher, parse_sse_line, strip
 from recstack.diffing.model import ITEM_ADDED, ITEM_REMOVED, TEXT, VALUE, WHERE_RESPONSE, Change
 from recstack.diffing.structural import is_text
 from recstack.model import BodyKind, body_kind, is_typed
+from recstack.paths import sort_key
 
 # Keys whose values the reassembled answer covers (text, reasoning, tool calls, finish
 # reasons, usage, logprobs, stream deltas, GenAI candidates, Ollama final counts).
@@ -184,7 +185,7 @@ def envelope(body: list[Any], *, trusted: bool) -> dict[str, Any]:
 
 def compare_envelopes(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
     changes: list[Change] = []
-    for path in sorted(before.keys() | after.keys()):
+    for path in sorted(before.keys() | after.keys(), key=sort_key):
         if path not in after:
             changes.append(Change(WHERE_RESPONSE, path, ITEM_REMOVED, before[path], None))
         elif path not in before:

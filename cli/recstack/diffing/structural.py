@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from recstack.diffing.model import ITEM_ADDED, ITEM_REMOVED, TEXT, TYPE, VALUE, Change
-from recstack.paths import join
+from recstack.paths import join, sort_key
 
 # Strings at least this long (or with a newline) are compared as text.
 LONG_STRING = 80
@@ -62,9 +62,14 @@ def diff_values(
     *,
     where: str,
     prefix: Sequence[str | int] = (),
+    start: str = "",
     json_strings: bool = True,
 ) -> list[Change]:
-    """Every difference between ``before`` and ``after``, as changes under ``prefix``."""
+    """Every difference between ``before`` and ``after``, as changes under ``prefix``.
+
+    ``start`` is a path already rendered (``answer.models['gpt-4o']``) that ``prefix``
+    extends. Changes come in path order, list indexes as numbers.
+    """
     if before == after:
         return []
     from deepdiff import DeepDiff  # imported here: it costs ~0.3 s (pydantic) at startup
@@ -75,8 +80,7 @@ def diff_values(
     changes: list[Change] = []
     for report, levels in tree.items():
         for level in levels:
-            parts = [*prefix, *level.path(output_format="list")]
-            path = join(parts) if parts else "(root)"
+            path = join([*prefix, *level.path(output_format="list")], start) or "(root)"
             t1, t2 = level.t1, level.t2
             if report in ("values_changed", "type_changes"):
                 if json_strings and same_json_string(t1, t2):
@@ -100,5 +104,5 @@ def diff_values(
                 before_value = t1 if _present(t1) else None
                 after_value = t2 if _present(t2) else None
                 changes.append(Change(where, path, VALUE, before_value, after_value))
-    changes.sort(key=lambda c: c.path)
+    changes.sort(key=lambda c: sort_key(c.path))
     return changes
