@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -170,6 +171,8 @@ def short(value: Any, width: int = 60) -> str:
         return "an object" if value else "{}"
     if isinstance(value, list):
         return "an array" if value else "[]"
+    if isinstance(value, Decimal):  # a number a 64-bit float cannot hold
+        return str(value)
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= width else text[: width - 4] + '…"'
 
