@@ -28,7 +28,7 @@ from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
-from recstack.loading import load_recording
+from recstack.loading import load_recording, nested_too_deeply
 from recstack.parallel import pmap
 from recstack.problems import Problem, RecstackError
 from recstack.sse import split_field
@@ -275,6 +275,8 @@ def _normalize_sse_line(line: str, rules: Sequence[VolatileRule], tally: _Tally)
     if split is None:
         return None
     prefix, payload = split
+    if nested_too_deeply(payload):
+        return None
     try:
         obj = json.loads(payload)
     except ValueError:
