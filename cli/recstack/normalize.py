@@ -22,14 +22,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
-from recstack.loading import load_recording, nested_too_deeply
+from recstack.exactdiff import differences, equal
+from recstack.loading import load_recording, nested_too_deeply, parse_embedded
 from recstack.parallel import pmap
+from recstack.paths import join
 from recstack.problems import Problem, RecstackError
 from recstack.sse import split_field
 from recstack.volatile import DEFAULT, PLAIN, PROFILES, SSE, TYPED, VolatileRule, rules_for
@@ -396,28 +399,117 @@ class FileResult:
 
 
 def _process(path: str, profile: str, write: bool) -> FileResult:
-    """Read, normalize and (``write``) rewrite one file. Never raises for bad files."""
+    """Read, normalize and (``write``) rewrite one file. Never raises for bad files.
+
+    A file is left alone, and reported, when rewriting it could change more than its
+    volatile fields: it holds a number a 64-bit float cannot hold (checked first: the
+    rules never see it), or it would change and repeats a key (the rewrite would keep
+    only the last value), or the new bytes, read back, differ from the old ones
+    anywhere but in fields the profile rewrites.
+    """
     try:
-        loaded = load_recording(path)
+        loaded = load_recording(path, check_duplicates=True)
     except RecstackError as exc:
         return FileResult(path, ERROR, problem=exc.problem)
+    number = next((p for p in loaded.problems if p.rule == "number-range"), None)
+    if number is not None:
+        return FileResult(path, ERROR, problem=_left_alone(number, number.message))
     normalized = normalize(loaded.data, path, profile)
     status = CHANGED if normalized.changed else UNCHANGED
     result = FileResult(path, status, normalized.changes, normalized.renamed)
-    if not (write and normalized.changed):
+    if not normalized.changed:
         return result
-    try:
-        payload = canonical_bytes(normalized.data)
-    except RecursionError:  # json.dumps(indent=2) cannot write it either
-        problem = Problem(path, "nested too deeply to rewrite (file left unchanged)", rule="json")
-        return FileResult(path, ERROR, result.changes, result.renamed, problem)
+    duplicate = next((p for p in loaded.problems if p.rule == "duplicate-key"), None)
+    if duplicate is not None:
+        key = duplicate.message.split(" (", 1)[0]  # "duplicate key 'k'"
+        message = f"{key}: rewriting would keep only its last value"
+        return _refused(result, _left_alone(duplicate, message))
+    if not write:
+        return result
+    payload = canonical_bytes(normalized.data)
+    unexpected = _unexpected_change(loaded.raw, payload, profile)
+    if unexpected is not None:
+        message = f"rewriting would change {unexpected}, which no rule of the profile rewrites"
+        return _refused(result, _left_alone(Problem(path, message), message))
     try:
         result.written = write_if_changed(path, payload, original=loaded.raw)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         problem = Problem(path, f"cannot write: {reason} (file left unchanged)", rule="io")
-        return FileResult(path, ERROR, result.changes, result.renamed, problem)
+        return _refused(result, problem)
     return result
+
+
+def _left_alone(problem: Problem, message: str) -> Problem:
+    """``problem`` as the reason a file is not rewritten (an error, whatever it was)."""
+    return replace(problem, message=f"{message} (file left unchanged)", severity="error")
+
+
+def _refused(result: FileResult, problem: Problem) -> FileResult:
+    return FileResult(result.path, ERROR, result.changes, result.renamed, problem)
+
+
+# The fields a profile rewrites, as a tree of keys: ``_ANY_INDEX`` stands for every
+# item of an array, ``_SSE_DATA`` for the JSON of a raw SSE line's ``data:`` field.
+_Tree = dict[str, "_Tree"]
+_ANY_INDEX = "[*]"
+_SSE_DATA = "<sse data>"
+_PART = re.compile(r"\[\*\]|[^.\[\]]+")
+
+
+@cache
+def _rewritable(profile: str) -> _Tree:
+    """The fields the profile's rules rewrite, from their path globs
+    (``response.body[*].__data__.id``; ``.data`` of an SSE line for ``sse`` rules)."""
+    tree: _Tree = {}
+    for rule in _profile_rules(profile)[0]:
+        for pattern in rule.patterns:
+            parts = _PART.findall(pattern)
+            if rule.scope == SSE:
+                parts[parts.index("data")] = _SSE_DATA
+            node = tree
+            for part in parts:
+                node = node.setdefault(part, {})
+    return tree
+
+
+def _mask(value: Any, tree: _Tree) -> Any:
+    """``value`` with every field ``tree`` reaches set to None (in place, but an SSE
+    line becomes an object holding its prefix and its parsed, masked payload)."""
+    if isinstance(value, dict):
+        for key, sub in tree.items():
+            if key in value and key not in (_ANY_INDEX, _SSE_DATA):
+                value[key] = _mask(value[key], sub) if sub else None
+    elif isinstance(value, list):
+        items = tree.get(_ANY_INDEX)
+        if items:
+            for index, item in enumerate(value):
+                value[index] = _mask(item, items)
+    elif isinstance(value, str) and _SSE_DATA in tree:
+        split = _split_data_line(value)
+        if split is not None:
+            try:
+                payload = parse_embedded(split[1])
+            except ValueError:
+                return value
+            return {"prefix": split[0], "data": _mask(payload, tree[_SSE_DATA])}
+    return value
+
+
+def _unexpected_change(original: bytes, payload: bytes, profile: str) -> str | None:
+    """The first value (readable path) that differs between ``original`` and ``payload``
+    outside the fields the profile rewrites; None when there is none.
+
+    Both are read by the standard library's parser (not the one that produced
+    ``payload``'s data), the rewritable fields are blanked in both, and what is left
+    must be exactly equal: types, values, the sign of zero, key order.
+    """
+    rewritable = _rewritable(profile)
+    before = _mask(json.loads(original), rewritable)
+    after = _mask(json.loads(payload), rewritable)
+    if equal(before, after):
+        return None
+    return join(next(differences(before, after), ())) or "the whole document"
 
 
 def normalize_file(path: Path | str, profile: str = DEFAULT, *, write: bool = True) -> FileResult:
