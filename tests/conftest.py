@@ -43,13 +43,22 @@ def pairs_dir() -> Path:
     return PAIRS
 
 
-@pytest.fixture
-def real_copy(tmp_path: Path) -> Path:
-    """A writable copy of the real recordings in a temp dir (never the originals)."""
-    if not REAL.is_dir():
+def _writable_copy(source: Path, target: Path) -> Path:
+    if not source.is_dir():
         pytest.skip("../shared/recordings not present")
-    target = tmp_path / "real"
-    shutil.copytree(REAL, target)
+    shutil.copytree(source, target)
     for path in target.rglob("*"):
         path.chmod(0o644 if path.is_file() else 0o755)
     return target
+
+
+@pytest.fixture
+def real_copy(tmp_path: Path) -> Path:
+    """A writable copy of the real recordings in a temp dir (never the originals)."""
+    return _writable_copy(REAL, tmp_path / "real")
+
+
+@pytest.fixture
+def pairs_copy(tmp_path: Path) -> Path:
+    """A writable copy of the re-recorded pairs (``NN/{before,after}.json``) in a temp dir."""
+    return _writable_copy(PAIRS, tmp_path / "pairs")

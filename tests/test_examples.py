@@ -63,7 +63,7 @@ def test_every_named_example_exists() -> None:
 @pytest.mark.parametrize("path", example_files(), ids=EXAMPLE_IDS)
 def test_example_is_in_upstream_byte_layout(path: Path) -> None:
     loaded = load_recording(path, check_duplicates=True)
-    assert loaded.warnings == []
+    assert loaded.problems == []
     assert loaded.raw == canonical_bytes(loaded.data)
     assert loaded.raw.isascii()
 

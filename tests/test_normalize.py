@@ -5,16 +5,21 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from recstack.loading import canonical_bytes
+from recstack import normalize as normalize_module
+from recstack.exactdiff import equal
+from recstack.loading import MAX_DEPTH, canonical_bytes
 from recstack.normalize import name_hash, normalize, normalize_file, normalize_files, rec_id
 
 from cli_helpers import run
+from conftest import EXAMPLES
 
 # Files of the shared real/ folder that upstream's normalizer would still change.
 # Two were renamed (their request hash changed) without re-recording: their rec- ids
@@ -424,7 +429,8 @@ def test_bad_files_are_reported_and_the_rest_normalized(real_copy: Path) -> None
 
 
 def test_a_file_too_deep_to_rewrite_is_one_error_and_the_rest_normalized(real_copy: Path) -> None:
-    # orjson reads ~1,000 levels; json.dumps(indent=2) cannot write them back.
+    # orjson reads ~1,000 levels; json.dumps(indent=2) could not write them back: the
+    # nesting limit of every command refuses the file when it is read.
     deep = real_copy / OPENAI_STREAM
     data = json.loads(deep.read_text())
     data["request"]["body"]["metadata"] = "@@"
@@ -434,8 +440,10 @@ def test_a_file_too_deep_to_rewrite_is_one_error_and_the_rest_normalized(real_co
     other = real_copy / GENAI_STREAM
     result = run("normalize", deep, other)
     assert result.exit_code == 1
-    assert result.stderr == (
-        f"recstack normalize: {deep}: nested too deeply to rewrite (file left unchanged)\n"
+    assert re.fullmatch(
+        rf"recstack normalize: {re.escape(str(deep))}:\d+:\d+: "
+        rf"nested too deeply: more than {MAX_DEPTH} levels of objects and arrays\n",
+        result.stderr,
     )
     assert deep.read_bytes() == original
     assert result.stdout.splitlines() == [
@@ -566,3 +574,141 @@ def test_the_rule_table() -> None:
     assert len(ignored) == len(set(ignored))
     # Model ids are names: the only globs diff still compares inside model objects.
     assert volatile.model_kept_patterns() == list(volatile.RULES[0].patterns)
+
+
+# --- what normalize refuses to rewrite ----------------------------------------------
+
+
+def request_bytes(raw: bytes) -> bytes:
+    """The request object's bytes in a file in upstream's layout (up to the next
+    top-level key or the end of the document)."""
+    start = raw.index(b'\n  "request": ')
+    after = re.compile(rb'\n  "|\n}').search(raw, start + 1)
+    assert after is not None
+    return raw[start : after.start()]
+
+
+@pytest.mark.parametrize("profile", ["default", "llama-stack"])
+def test_every_request_byte_survives_on_real_files_and_pairs(
+    real_copy: Path, pairs_copy: Path, profile: str
+) -> None:
+    files = [*sorted(real_copy.glob("*.json")), *sorted(pairs_copy.rglob("*.json"))]
+    before = {path: path.read_bytes() for path in files}
+    drift_tree(real_copy)  # fresh ids everywhere: every such file is rewritten
+    result = run("normalize", "--profile", profile, real_copy, pairs_copy)
+    assert result.exit_code == 0, result.stderr
+    rewritten = 0
+    for path, original in before.items():
+        now = path.read_bytes()
+        if canonical_bytes(json.loads(original)) == original:  # upstream's layout
+            assert request_bytes(now) == request_bytes(original), path.name
+        assert equal(json.loads(now)["request"], json.loads(original)["request"]), path.name
+        rewritten += now != original
+    assert rewritten > 30  # the drifted real files and the pairs (ids from their names)
+
+
+def dupe_recording(tmp_path: Path, *, needs_change: bool) -> Path:
+    """A chat recording whose request body says "stream" twice (false, then true)."""
+    data = json.loads((EXAMPLES / "chat.json").read_text())
+    if not needs_change:
+        data = normalize(data, "dupe-0123456789ab.json").data
+    text = json.dumps(data, indent=2) + "\n"
+    path = tmp_path / "dupe-0123456789ab.json"
+    path.write_text(text.replace('"stream": false,', '"stream": false,\n      "stream": true,'))
+    return path
+
+
+@pytest.mark.parametrize("flags", [[], ["--check"], ["--diff"]])
+def test_a_duplicate_key_keeps_a_file_from_being_rewritten(
+    tmp_path: Path, flags: list[str]
+) -> None:
+    path = dupe_recording(tmp_path, needs_change=True)
+    original = path.read_bytes()
+    result = run("normalize", *flags, path)
+    assert result.exit_code == 1
+    assert path.read_bytes() == original
+    row = original.decode().splitlines().index('      "stream": true,') + 1
+    assert result.stderr == (
+        f"recstack normalize: {path}:{row}:7: /request/body: duplicate key 'stream': "
+        "rewriting would keep only its last value (file left unchanged)\n"
+    )
+    assert result.stdout.splitlines()[-1].endswith(", 1 error")
+
+
+def test_a_duplicate_key_in_a_file_with_nothing_to_change_is_left_quietly(tmp_path: Path) -> None:
+    path = dupe_recording(tmp_path, needs_change=False)
+    original = path.read_bytes()
+    result = run("normalize", path)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert path.read_bytes() == original
+
+
+def _corrupt(edit: Callable[[dict[str, Any]], None]) -> Callable[[Any], bytes]:
+    """A canonical_bytes that also makes ``edit`` to the data it writes."""
+
+    def write(data: Any) -> bytes:
+        copy = json.loads(json.dumps(data))
+        edit(copy)
+        return canonical_bytes(copy)
+
+    return write
+
+
+def _chat_usage(data: dict[str, Any]) -> dict[str, Any]:
+    return data["response"]["body"]["__data__"]["usage"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "where"),
+    [
+        (lambda d: d["request"]["body"].update(temperature=0.25), "request.body.temperature"),
+        (lambda d: d["request"]["body"].update(stream=0), "request.body.stream"),  # False == 0
+        (lambda d: _chat_usage(d).update(total_tokens=69.0), "response.body.__data__.usage"),
+        (lambda d: d.update(test_id=None), "test_id"),
+        (lambda d: d["request"].update(model=d["request"].pop("model")), "request"),
+    ],
+    ids=["value", "type", "int to float", "meta", "key order"],
+)
+def test_a_rewrite_that_would_change_more_than_its_fields_is_refused(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    edit: Callable[[dict[str, Any]], None],
+    where: str,
+) -> None:
+    path = tmp_path / "chat-0123456789ab.json"
+    shutil.copyfile(EXAMPLES / "chat.json", path)
+    original = path.read_bytes()
+    monkeypatch.setattr(normalize_module, "canonical_bytes", _corrupt(edit))
+    result = normalize_file(path)
+    assert result.status == "error" and not result.written
+    assert result.problem is not None
+    assert result.problem.message.startswith(f"rewriting would change {where}")
+    assert result.problem.message.endswith(
+        ", which no rule of the profile rewrites (file left unchanged)"
+    )
+    assert path.read_bytes() == original
+    monkeypatch.undo()
+    assert normalize_file(path).written  # the real writer is fine
+
+
+def test_inside_sse_lines_only_the_rule_fields_may_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "messages-0123456789ab.json"
+    shutil.copyfile(EXAMPLES / "messages-stream.json", path)
+    original = path.read_bytes()
+
+    def edit(data: dict[str, Any]) -> None:  # a second field of the message_start line
+        body = data["response"]["body"]
+        index = next(i for i, line in enumerate(body) if '"message_start"' in line)
+        body[index] = body[index].replace('"role":"assistant"', '"role":"user"')
+
+    monkeypatch.setattr(normalize_module, "canonical_bytes", _corrupt(edit))
+    result = normalize_file(path)
+    assert result.problem is not None
+    assert "rewriting would change response.body[" in result.problem.message
+    assert "].data.message.role, which no rule" in result.problem.message
+    assert path.read_bytes() == original
+    monkeypatch.undo()
+    fine = normalize_file(path)
+    assert fine.written and [c.field for c in fine.changes] == ["message.id"]

@@ -6,16 +6,21 @@ from __future__ import annotations
 import copy
 import json
 import random
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+import referencing.exceptions
 
 from recstack import schema as schema_module
 from recstack.problems import RecstackError
 from recstack.schema import default_schema_path, load_schema, source_schema_path
+from recstack.schemarefs import RefPolicy
 
+from cli_helpers import run
 from conftest import ROOT, example_files, needs_shared, pair_dirs, real_files
 
 SCHEMA_FILE = ROOT / "schemas" / "recording.schema.json"
@@ -274,3 +279,103 @@ def test_unknown_types_pass_as_generic_typed_objects(schema: schema_module.Schem
     assert [e.pointer for e in schema.errors(data)] == ["/response/body/__data__"]
     data["response"]["body"] = {"__type__": "not a class name", "__data__": {}}
     assert [e.pointer for e in schema.errors(data)] == ["/response/body/__type__"]
+
+
+# --- where a --schema may lead: its own folder, never the network -------------------
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    """A local TCP port that must never be contacted (checked after the test)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    server.setblocking(False)
+    yield server
+    with pytest.raises(BlockingIOError):  # nobody connected
+        server.accept()
+    server.close()
+
+
+def write_schema(folder: Path, name: str, document: dict[str, Any]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(json.dumps(document))
+    return path
+
+
+def recording_file(tmp_path: Path, tag: object, name: str = "tagged") -> Path:
+    path = tmp_path / "data" / f"{name}.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps({"request": {}, "response": {}, "tag": tag}))
+    return path
+
+
+def test_a_remote_ref_is_never_fetched(tmp_path: Path, listener: socket.socket) -> None:
+    port = listener.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/tag.schema.json"
+    schema = write_schema(tmp_path / "schemas", "remote.schema.json", {"$ref": url})
+    result = run("validate", "--schema", schema, recording_file(tmp_path, "x"))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"recstack validate: {schema}: $ref '{url}': recstack never fetches a schema over "
+        f"the network (only files in {schema.parent} can be referenced)\n"
+    )
+    assert result.stdout == ""
+
+
+def test_the_explaining_engine_never_fetches_either(
+    tmp_path: Path, listener: socket.socket
+) -> None:
+    port = listener.getsockname()[1]
+    document = {
+        "$id": "https://example.invalid/root.json",
+        "properties": {"tag": {"$ref": f"http://127.0.0.1:{port}/tag.json"}},
+    }
+    path = write_schema(tmp_path, "root.schema.json", document)
+    registry = schema_module._crawled_registry(document, RefPolicy(path))
+    validator = jsonschema.Draft202012Validator(document, registry=registry)
+    with pytest.raises(referencing.exceptions.Unresolvable):
+        list(validator.iter_errors({"tag": 1}))
+
+
+@pytest.mark.parametrize(
+    "ref",
+    ["../outside/tag.schema.json", "file:///etc/passwd", "link/tag.schema.json"],
+    ids=["relative", "absolute", "symlink"],
+)
+def test_a_file_ref_outside_the_schema_folder_is_refused(tmp_path: Path, ref: str) -> None:
+    outside = write_schema(tmp_path / "outside", "tag.schema.json", {"type": "string"})
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "link").symlink_to(outside.parent)
+    schema = write_schema(tmp_path / "schemas", "main.schema.json", {"$ref": ref})
+    result = run("validate", "--schema", schema, recording_file(tmp_path, "x"))
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"recstack validate: {schema}: $ref 'file://")
+    assert line.endswith(f"': outside the schema's folder {schema.parent}")
+
+
+@pytest.mark.parametrize(
+    "ref",
+    ["tag.schema.json", "sub/../tag.schema.json#/$defs/tag", "ABSOLUTE"],
+    ids=["relative", "fragment", "absolute"],
+)
+def test_a_file_ref_inside_the_schema_folder_works_in_both_engines(
+    tmp_path: Path, ref: str
+) -> None:
+    folder = tmp_path / "schemas"
+    tag = {"$defs": {"tag": {"type": "string"}}, "$ref": "#/$defs/tag"}
+    target = write_schema(folder, "tag.schema.json", tag)
+    (folder / "sub").mkdir()
+    if ref == "ABSOLUTE":
+        ref = target.as_uri()
+    main = {"type": "object", "properties": {"tag": {"$ref": ref}}}
+    schema = write_schema(folder, "main.schema.json", main)
+    good, bad = recording_file(tmp_path, "fine", "good"), recording_file(tmp_path, 7, "bad")
+    result = run("validate", "--schema", schema, good, bad)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{bad}:1:40: /tag: expected string, got integer 7 [schema]",
+        "2 files: 1 valid, 1 invalid (1 error, 0 warnings)",
+    ]

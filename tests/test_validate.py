@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from recstack import writing
-from recstack.loading import canonical_bytes, parse, parse_with_duplicates
+from recstack.loading import canonical_bytes, parse, parse_exact
 from recstack.validate import validate_file
 
 from cli_helpers import run, run_process
@@ -436,8 +436,11 @@ def test_list_rules() -> None:
     result = run("validate", "--list-rules")
     assert result.exit_code == 0
     ids = [line.split()[0] for line in result.stdout.splitlines()]
-    for rule_id in ("json", "schema", "duplicate-key", "streaming-needs-list"):
+    for rule_id in ("json", "schema", "duplicate-key", "number-range", "streaming-needs-list"):
         assert rule_id in ids
+    described = {line.split()[0]: line for line in result.stdout.splitlines()}
+    assert "at most 128 levels of nested objects and arrays" in described["json"]
+    assert "1e400 would be read as infinity" in described["number-range"]
     for rule_id in ("exception-needs-data", "chunk-family", "test-id-match"):
         assert rule_id in ids
     rows = json.loads(run("validate", "--list-rules", "--format", "json").stdout)
@@ -567,7 +570,7 @@ def test_a_file_named_twice_is_validated_once(mixed: Path) -> None:
     ids=["non-ascii and floats", "layout dupe", "compact dupe", "compact", "lone surrogate"],
 )
 def test_fast_parse_is_the_strict_parse(raw: bytes) -> None:
-    exact = parse_with_duplicates(raw.decode("utf-8"), raw, "x.json")
+    exact = parse_exact(raw.decode("utf-8"), raw, "x.json")
     assert parse(raw, "x.json", check_duplicates=True) == exact
 
 
@@ -577,7 +580,7 @@ def test_fast_parse_agrees_on_every_real_file() -> None:
     for path in [*real_files(), *example_files()]:
         raw = path.read_bytes()
         data, warnings = parse(raw, str(path), check_duplicates=True)
-        assert (data, warnings) == parse_with_duplicates(raw.decode("utf-8"), raw, str(path))
+        assert (data, warnings) == parse_exact(raw.decode("utf-8"), raw, str(path))
         if writing.canonical_bytes(data) == raw:
             assert canonical_bytes(data) == raw
             fast += 1

@@ -1,27 +1,37 @@
 """Finding recording files and parsing them strictly.
 
 Strict means: UTF-8 only (no BOM), exactly one JSON document, no ``NaN`` /
-``Infinity`` literals, and (optionally) duplicate object keys reported as warnings.
-Every failure becomes a :class:`~recstack.problems.Problem` with a line and column,
-never an exception escaping to the user.
+``Infinity`` literals, at most :data:`MAX_DEPTH` levels of nesting, every number at
+its exact value (:mod:`recstack.jsonnumbers`), and (optionally) duplicate object keys
+reported as warnings. Every failure becomes a :class:`~recstack.problems.Problem`
+with a line and column, never an exception escaping to the user.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
 import orjson
 
-from recstack import writing
-from recstack.locate import byte_line_col, find_duplicate_keys, line_col, locate
+from recstack import jsonnumbers, writing
+from recstack.locate import byte_line_col, find_duplicate_keys, line_col, locate, value_offset
 from recstack.problems import Problem, RecstackError
+
+# The deepest nesting of objects and arrays that any command accepts, checked when a
+# file is parsed. Real recordings stay below 15 levels. Everything after the parse
+# recurses once or more per level (deepdiff about five frames per level of arrays,
+# the reassembly, json.dumps, the pointer walks) under Python's limit of 1,000
+# frames: 128 levels keep every command far from a RecursionError.
+MAX_DEPTH = 128
 
 _KINDS = {
     dict: "object",
@@ -30,6 +40,7 @@ _KINDS = {
     bool: "boolean",
     int: "integer",
     float: "number",
+    Decimal: "number",
     type(None): "null",
 }
 
@@ -145,11 +156,14 @@ def decode_text(raw: bytes, path: str) -> str:
 
 
 def parse(raw: bytes, path: str, *, check_duplicates: bool = False) -> tuple[Any, list[Problem]]:
-    """Parse one JSON document strictly; return (data, warnings).
+    """Parse one JSON document strictly; return (data, problems).
 
-    Raises RecstackError with a positioned problem for anything that is not
-    exactly one valid JSON document. With ``check_duplicates``, repeated object keys
-    are reported as warnings.
+    Raises RecstackError with a positioned problem for anything that is not exactly
+    one valid JSON document, is nested more than :data:`MAX_DEPTH` levels, or holds
+    an integer over Python's limit on digits. The problems returned leave the data
+    usable: numbers a 64-bit float cannot hold (errors, ``number-range``: they are
+    kept as Decimals) and, with ``check_duplicates`` (or whenever the exact parse
+    runs), repeated object keys (warnings).
     """
     text = decode_text(raw, path)
     if not text.strip():
@@ -157,21 +171,25 @@ def parse(raw: bytes, path: str, *, check_duplicates: bool = False) -> tuple[Any
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        # Broken, or valid JSON orjson refuses (a lone surrogate escape): the exact
-        # parse tells which, with a position.
-        return parse_with_duplicates(text, raw, path)
-    # A file already in upstream's layout cannot hold a duplicate key: writing the
-    # parsed value back would lose it and give other bytes. Only the other files
-    # (hand-edited, minified) need the slower duplicate-aware parse.
-    if not check_duplicates or writing.round_trips(data, raw):
+        # Broken, or valid JSON orjson refuses (a lone surrogate escape, 1e400,
+        # nesting beyond its own limit): the exact parse tells which, with a position.
+        check_depth(raw, text, path)
+        return parse_exact(text, raw, path)
+    # The usual case, a file in upstream's layout: when writing the parsed value back
+    # gives these very bytes, every number was read exactly and no key is repeated
+    # (either would give other bytes), and the indentation bounds the nesting.
+    if writing.round_trips(data, raw) and _indented_within(raw, MAX_DEPTH):
         return data, []
-    return parse_with_duplicates(text, raw, path)
+    check_depth(raw, text, path)
+    if check_duplicates or jsonnumbers.needs_exact(raw):
+        return parse_exact(text, raw, path)
+    return data, []
 
 
-def parse_with_duplicates(text: str, raw: bytes, path: str) -> tuple[Any, list[Problem]]:
-    """The exact strict parse of ``text`` (``raw`` decoded), duplicate keys as warnings."""
-    warnings: list[Problem] = []
-    dupes = False
+def parse_exact(text: str, raw: bytes, path: str) -> tuple[Any, list[Problem]]:
+    """The exact strict parse of ``text`` (``raw`` decoded): integers of any size,
+    out-of-range floats as Decimals (reported), duplicate keys as warnings."""
+    dupes = decimals = False
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         nonlocal dupes
@@ -180,25 +198,172 @@ def parse_with_duplicates(text: str, raw: bytes, path: str) -> tuple[Any, list[P
             dupes = True
         return obj
 
+    def floats(literal: str) -> float | Decimal:
+        nonlocal decimals
+        value = jsonnumbers.exact_float(literal)
+        if type(value) is Decimal:
+            decimals = True
+        return value
+
     try:
-        data = json.loads(text, object_pairs_hook=pairs, parse_constant=_reject_constant)
+        data = json.loads(
+            text,
+            object_pairs_hook=pairs,
+            parse_constant=_reject_constant,
+            parse_int=jsonnumbers.exact_int,
+            parse_float=floats,
+        )
+    except jsonnumbers.IntegerTooLong as exc:
+        raise RecstackError(_too_long(exc, text, path)) from None
     except (json.JSONDecodeError, _Constant, RecursionError):
         _raise_syntax(text, raw, path)
-    if dupes:
-        for pointer, key, offset in find_duplicate_keys(text):
-            line, col = line_col(text, offset)
-            warnings.append(
-                Problem(
-                    path,
-                    f"duplicate key {key!r} (the last value wins)",
-                    line,
-                    col,
-                    pointer,
-                    rule="duplicate-key",
-                    severity="warning",
-                )
+    problems = _duplicates(text, path) if dupes else []
+    if decimals:
+        problems.extend(_out_of_range(data, text, path))
+    return data, problems
+
+
+def _duplicates(text: str, path: str) -> list[Problem]:
+    problems = []
+    for pointer, key, offset in find_duplicate_keys(text):
+        line, col = line_col(text, offset)
+        problems.append(
+            Problem(
+                path,
+                f"duplicate key {key!r} (the last value wins)",
+                line,
+                col,
+                pointer,
+                rule="duplicate-key",
+                severity="warning",
             )
-    return data, warnings
+        )
+    return problems
+
+
+# At most this many out-of-range numbers are reported per file (each costs a walk).
+_MAX_NUMBER_PROBLEMS = 20
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+def _literal_at(text: str, offset: int | None, width: int = 40) -> str:
+    match = _NUMBER.match(text, offset) if offset is not None else None
+    literal = match.group() if match else "?"
+    return literal if len(literal) <= width else literal[: width - 1] + "…"
+
+
+def _out_of_range(data: Any, text: str, path: str) -> list[Problem]:
+    problems = []
+    for count, (pointer, value) in enumerate(jsonnumbers.out_of_range(data)):
+        if count == _MAX_NUMBER_PROBLEMS:
+            break
+        offset = value_offset(text, pointer)
+        line, col = line_col(text, offset) if offset is not None else (None, None)
+        message = f"number {_literal_at(text, offset)} is {jsonnumbers.describe(value)}"
+        problems.append(Problem(path, message, line, col, pointer, rule="number-range"))
+    return problems
+
+
+def _too_long(exc: jsonnumbers.IntegerTooLong, text: str, path: str) -> Problem:
+    found = re.search(r"(?<![\d.])" + re.escape(exc.literal) + r"(?![\d.eE])", text)
+    line, col = line_col(text, found.start()) if found else (None, None)
+    limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
+    message = f"integer of {exc.digits:,} digits: over Python's {limit:,}-digit limit"
+    return Problem(path, message, line, col, rule="number-range")
+
+
+# --- nesting ----------------------------------------------------------------------
+
+_NOT_BRACKET = bytes(sorted(set(range(256)) - set(b"[]{}")))
+_PARENS = bytes.maketrans(b"[{]}", b"(())")
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[{]|[\]}]')
+
+
+def check_depth(raw: bytes, text: str, path: str) -> None:
+    """Raise RecstackError when objects and arrays nest over MAX_DEPTH levels."""
+    offset = _too_deep_at(raw, text)
+    if offset is not None:
+        raise _too_deep(path, *line_col(text, offset))
+
+
+def _too_deep_at(raw: bytes, text: str) -> int | None:
+    """Where (character offset in ``text``) the nesting first goes over MAX_DEPTH, or None.
+
+    Cheap: a file with fewer brackets than the limit cannot be too deep; otherwise
+    strings are cut out and matched bracket pairs removed, one level per pass. Only a
+    file that fails that (too deep, or broken) is scanned token by token.
+    """
+    if raw.count(b"{") + raw.count(b"[") <= MAX_DEPTH or _nests_within(raw, MAX_DEPTH):
+        return None
+    depth = 0
+    for token in _TOKEN.finditer(text):
+        char = token.group()[0]
+        depth += 1 if char in "[{" else -1 if char in "]}" else 0
+        if depth > MAX_DEPTH:
+            return token.start()
+    return None
+
+
+def nested_too_deeply(text: str) -> bool:
+    """True when the JSON in ``text`` nests objects and arrays over MAX_DEPTH levels."""
+    return _too_deep_at(text.encode("utf-8", "surrogatepass"), text) is not None
+
+
+def parse_embedded(text: str) -> Any:
+    """A JSON document held in a string of a recording (an SSE ``data:`` line, tool-call
+    arguments), read like a file: numbers at their exact value (big integers, Decimals
+    for what a double cannot hold), no NaN/Infinity, and ValueError (never
+    RecursionError) for anything that is not JSON or nests over MAX_DEPTH levels."""
+    if nested_too_deeply(text):
+        raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
+    raw = text.encode("utf-8", "surrogatepass")
+    if not jsonnumbers.needs_exact(raw):
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass  # not JSON, or 1e400 / a lone surrogate: the exact parse decides
+    try:
+        return json.loads(
+            text,
+            parse_constant=_reject_constant,
+            parse_int=jsonnumbers.exact_int,
+            parse_float=jsonnumbers.exact_float,
+        )
+    except _Constant as exc:
+        raise ValueError(f"{exc.args[0]} is not allowed") from None
+
+
+def _too_deep(path: str, line: int | None = None, col: int | None = None) -> RecstackError:
+    message = f"nested too deeply: more than {MAX_DEPTH} levels of objects and arrays"
+    return RecstackError(Problem(path, message, line, col, rule="json"))
+
+
+def _indented_within(raw: bytes, limit: int) -> bool:
+    """In upstream's layout (2 spaces per level, no raw newline inside a string), True
+    when no line is indented deep enough for ``limit`` levels to be exceeded: the
+    items of a container at level k are indented 2k, an empty one sits at 2(k-1)."""
+    return b"\n" + b" " * (2 * limit - 1) not in raw
+
+
+def _outside_strings(raw: bytes) -> bytes:
+    """``raw`` without its strings: escaped backslashes and quotes dropped first, every
+    other quote then opens or closes a string."""
+    if b"\\" in raw:
+        raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+    return b"".join(raw.split(b'"')[::2])
+
+
+def _nests_within(raw: bytes, limit: int) -> bool:
+    """True when the brackets outside strings pair up and nest at most ``limit`` deep."""
+    brackets = _outside_strings(raw).translate(_PARENS, _NOT_BRACKET)
+    for _ in range(limit):
+        if not brackets:
+            return True
+        inner_removed = brackets.replace(b"()", b"")
+        if len(inner_removed) == len(brackets):  # unpaired brackets: a broken file
+            return False
+        brackets = inner_removed
+    return not brackets
 
 
 def _raise_syntax(text: str, raw: bytes, path: str) -> None:
@@ -219,8 +384,8 @@ def _raise_syntax(text: str, raw: bytes, path: str) -> None:
         raise RecstackError(
             Problem(path, f"invalid JSON: {exc.args[0]} is not allowed", line, col, rule="json")
         ) from None
-    except RecursionError:
-        raise RecstackError(Problem(path, "invalid JSON: nested too deeply", rule="json")) from None
+    except RecursionError:  # a broken file check_depth could not measure
+        raise _too_deep(path) from None
     line, col = _orjson_position(raw, text)
     raise RecstackError(Problem(path, "invalid JSON", line, col, rule="json"))
 
@@ -243,7 +408,9 @@ class Loaded:
     path: Path
     raw: bytes
     data: Any
-    warnings: list[Problem] = field(default_factory=list)
+    # What the parse found without stopping: duplicate keys (warnings), numbers a
+    # 64-bit float cannot hold (errors; the data keeps them as Decimals).
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -257,8 +424,8 @@ class Loaded:
 def load(path: Path | str, *, check_duplicates: bool = False) -> Loaded:
     """Read and parse one file; raises RecstackError with one clear problem."""
     raw = read_bytes(path)
-    data, warnings = parse(raw, str(path), check_duplicates=check_duplicates)
-    return Loaded(Path(path), raw, data, warnings)
+    data, problems = parse(raw, str(path), check_duplicates=check_duplicates)
+    return Loaded(Path(path), raw, data, problems)
 
 
 def load_recording(path: Path | str, *, check_duplicates: bool = False) -> Loaded:
@@ -274,8 +441,8 @@ def load_recording(path: Path | str, *, check_duplicates: bool = False) -> Loade
 def recording_from_bytes(raw: bytes, path: Path | str, *, check_duplicates: bool = False) -> Loaded:
     """:func:`load_recording` for bytes already read (e.g. an old version from git)."""
     name = str(path)
-    data, warnings = parse(raw, name, check_duplicates=check_duplicates)
-    loaded = Loaded(Path(path), raw, data, warnings)
+    data, problems = parse(raw, name, check_duplicates=check_duplicates)
+    loaded = Loaded(Path(path), raw, data, problems)
     if not isinstance(data, dict):
         raise RecstackError(
             Problem(

@@ -23,14 +23,16 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
-from recstack.loading import load_recording
+from recstack.diffing.ignore import Matcher, parse_sse_line, strip_recording
+from recstack.exactdiff import differences, equal
+from recstack.loading import load_recording, nested_too_deeply
 from recstack.parallel import pmap
-from recstack.paths import ANY_KEY, DEEP, Part, find, parse
+from recstack.paths import ANY_KEY, DEEP, Part, find, join, parse
 from recstack.problems import Problem, RecstackError
 from recstack.sse import split_field
 from recstack.volatile import (
@@ -323,6 +325,8 @@ def _normalize_sse_line(line: str, targets: Sequence[_Target], tally: _Tally) ->
     if split is None:
         return None
     prefix, payload = split
+    if nested_too_deeply(payload):
+        return None
     try:
         obj = json.loads(payload)
     except ValueError:
@@ -434,28 +438,91 @@ class FileResult:
 
 
 def _process(path: str, profile: str, write: bool) -> FileResult:
-    """Read, normalize and (``write``) rewrite one file. Never raises for bad files."""
+    """Read, normalize and (``write``) rewrite one file. Never raises for bad files.
+
+    A file is left alone, and reported, when rewriting it could change more than its
+    volatile fields: it holds a number a 64-bit float cannot hold (checked first: the
+    rules never see it), or it would change and repeats a key (the rewrite would keep
+    only the last value), or the new bytes, read back, differ from the old ones
+    anywhere but in fields the profile rewrites.
+    """
     try:
-        loaded = load_recording(path)
+        loaded = load_recording(path, check_duplicates=True)
     except RecstackError as exc:
         return FileResult(path, ERROR, problem=exc.problem)
+    number = next((p for p in loaded.problems if p.rule == "number-range"), None)
+    if number is not None:
+        return FileResult(path, ERROR, problem=_left_alone(number, number.message))
     normalized = normalize(loaded.data, path, profile)
     status = CHANGED if normalized.changed else UNCHANGED
     result = FileResult(path, status, normalized.changes, normalized.renamed)
-    if not (write and normalized.changed):
+    if not normalized.changed:
         return result
-    try:
-        payload = canonical_bytes(normalized.data)
-    except RecursionError:  # json.dumps(indent=2) cannot write it either
-        problem = Problem(path, "nested too deeply to rewrite (file left unchanged)", rule="json")
-        return FileResult(path, ERROR, result.changes, result.renamed, problem)
+    duplicate = next((p for p in loaded.problems if p.rule == "duplicate-key"), None)
+    if duplicate is not None:
+        key = duplicate.message.split(" (", 1)[0]  # "duplicate key 'k'"
+        message = f"{key}: rewriting would keep only its last value"
+        return _refused(result, _left_alone(duplicate, message))
+    if not write:
+        return result
+    payload = canonical_bytes(normalized.data)
+    unexpected = _unexpected_change(loaded.raw, payload, profile)
+    if unexpected is not None:
+        message = f"rewriting would change {unexpected}, which no rule of the profile rewrites"
+        return _refused(result, _left_alone(Problem(path, message), message))
     try:
         result.written = write_if_changed(path, payload, original=loaded.raw)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         problem = Problem(path, f"cannot write: {reason} (file left unchanged)", rule="io")
-        return FileResult(path, ERROR, result.changes, result.renamed, problem)
+        return _refused(result, problem)
     return result
+
+
+def _left_alone(problem: Problem, message: str) -> Problem:
+    """``problem`` as the reason a file is not rewritten (an error, whatever it was)."""
+    return replace(problem, message=f"{message} (file left unchanged)", severity="error")
+
+
+def _refused(result: FileResult, problem: Problem) -> FileResult:
+    return FileResult(result.path, ERROR, result.changes, result.renamed, problem)
+
+
+@cache
+def _rewritable(profile: str) -> Matcher:
+    """The fields the profile's rules rewrite, as one matcher over whole-recording paths."""
+    return Matcher([pattern for rule in rules_for(profile) for pattern in rule.patterns])
+
+
+def _unexpected_change(original: bytes, payload: bytes, profile: str) -> str | None:
+    """The first value (readable path) that differs between ``original`` and ``payload``
+    outside the fields the profile rewrites; None when there is none.
+
+    Both are read by the standard library's parser (not the one that produced
+    ``payload``'s data), the rewritable fields are blanked in both, and what is left
+    must be exactly equal: types, values, the sign of zero, key order.
+    """
+    rewritable = _rewritable(profile)
+    before, _ = strip_recording(json.loads(original), rewritable)
+    after, _ = strip_recording(json.loads(payload), rewritable)
+    if equal(before, after):
+        return None
+    where = next(differences(_sse_parsed(before), _sse_parsed(after)), None)
+    if where is None:  # the same once SSE lines are parsed: the line's text differs
+        where = next(differences(before, after), ())
+    return join(where) or "the whole document"
+
+
+def _sse_parsed(data: Any) -> Any:
+    """``data`` with the lines of a raw SSE body parsed (to name the field that differs)."""
+    response = data.get("response") if isinstance(data, dict) else None
+    if not isinstance(response, dict):
+        return data
+    body = response.get("body")
+    if not (isinstance(body, list) and body and all(isinstance(line, str) for line in body)):
+        return data
+    lines = [parse_sse_line(line) for line in body]
+    return {**data, "response": {**response, "body": lines}}
 
 
 def normalize_file(path: Path | str, profile: str = DEFAULT, *, write: bool = True) -> FileResult:

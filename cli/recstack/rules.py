@@ -13,14 +13,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from recstack.loading import MAX_DEPTH
 from recstack.model import Recording, is_typed
 
 # Finding ids that do not come from this module, for --list-rules.
 BUILTIN: dict[str, str] = {
     "json": "The file is one strict JSON document: UTF-8, no NaN/Infinity, no trailing data, "
-    "not empty.",
+    f"not empty, at most {MAX_DEPTH} levels of nested objects and arrays.",
     "schema": "The document matches schemas/recording.schema.json (or --schema FILE).",
     "duplicate-key": "An object repeats a key (a warning: the last value wins).",
+    "number-range": "Every number fits: a float within a 64-bit double (1e400 would be read as "
+    "infinity, 1e-400 as 0), an integer within Python's limit of 4,300 digits.",
     "io": "The file can be read.",
 }
 

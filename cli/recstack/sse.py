@@ -13,6 +13,8 @@ from typing import Any
 
 import orjson
 
+from recstack.loading import parse_embedded
+
 
 @dataclass
 class Event:
@@ -33,8 +35,8 @@ def _dispatch(name: str | None, data: list[str], out: list[Event]) -> None:
     if raw.strip() == "[DONE]":
         return
     try:
-        payload: Any = orjson.loads(raw)
-    except orjson.JSONDecodeError:
+        payload: Any = parse_embedded(raw)
+    except ValueError:
         payload = raw
     if name is None and isinstance(payload, dict):
         kind = payload.get("type") or payload.get("event_type")

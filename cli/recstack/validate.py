@@ -84,7 +84,7 @@ def validate_data(data: Any, schema: Schema) -> list[rules.Finding]:
 
 def validate_loaded(loaded: Loaded, schema: Schema) -> list[Problem]:
     """Problems of a parsed file, each with the line:column of its value."""
-    problems = list(loaded.warnings)
+    problems = list(loaded.problems)
     name = str(loaded.path)
     for finding in validate_data(loaded.data, schema):
         line, column = loaded.position(finding.pointer)

@@ -13,12 +13,13 @@ format treats null as absent) and the empty objects of :data:`EMPTY_MEANS_ABSENT
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from typing import Any
 
 from recstack import volatile
+from recstack.jsonnumbers import dumps_text
+from recstack.loading import parse_embedded
 from recstack.model import BodyKind, body_kind
 from recstack.paths import child, glob_regex
 from recstack.sse import split_field
@@ -152,7 +153,7 @@ def parse_sse_line(line: str) -> Any:
     field, value = split_field(line)
     if field == "data":
         try:
-            return {"data": json.loads(value)}
+            return {"data": parse_embedded(value)}
         except ValueError:
             return {"data": value.strip()}
     if field == "event":
@@ -178,7 +179,7 @@ def strip_sse(
         if count:
             if out is None:
                 out = list(lines)
-            out[index] = "data: " + json.dumps(new, separators=(",", ":"))
+            out[index] = "data: " + dumps_text(new, separators=(",", ":"))
             removed += count
     return (out if out is not None else lines), removed
 

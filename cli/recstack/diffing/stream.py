@@ -17,6 +17,7 @@ from typing import Any
 from recstack.diffing.ignore import Matcher, parse_sse_line, strip
 from recstack.diffing.model import ITEM_ADDED, ITEM_REMOVED, TEXT, VALUE, WHERE_RESPONSE, Change
 from recstack.diffing.structural import is_text
+from recstack.jsonnumbers import dumps_text
 from recstack.model import BodyKind, body_kind, is_typed
 from recstack.paths import sort_key
 
@@ -156,7 +157,7 @@ class _Envelope:
         token = (
             (type(value).__name__, value)
             if value is None or isinstance(value, (str, int, float))
-            else json.dumps(value, sort_keys=True)
+            else dumps_text(value, sort_keys=True)
         )
         seen = self.seen.setdefault(path, set())
         if token not in seen:

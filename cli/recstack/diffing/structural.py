@@ -7,11 +7,11 @@ strings that both parse as the same JSON value (``{"a":1}`` vs ``{"a": 1}``) are
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from recstack.diffing.model import ITEM_ADDED, ITEM_REMOVED, TEXT, TYPE, VALUE, Change
+from recstack.loading import parse_embedded
 from recstack.paths import join, sort_key
 
 # Strings at least this long (or with a newline) are compared as text.
@@ -34,7 +34,7 @@ def parse_json_string(value: Any) -> Any:
     if not stripped or stripped[0] not in "{[":
         return _Unparsed
     try:
-        return json.loads(stripped)
+        return parse_embedded(stripped)
     except ValueError:
         return _Unparsed
 

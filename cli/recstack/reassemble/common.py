@@ -6,9 +6,9 @@ Recordings write every optional key as ``null``; all accessors here treat ``null
 
 from __future__ import annotations
 
-import json
 from typing import Any, Protocol
 
+from recstack.jsonnumbers import dumps_text
 from recstack.model import Recording, integer, is_typed, nonempty, obj
 from recstack.reassemble.model import Answer, Choice, ErrorInfo, Meta, ToolCall
 
@@ -68,7 +68,7 @@ def dumps(value: Any) -> str:
     """Arguments sent as an object, as the JSON string a chat API would have sent."""
     if isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False)
+    return dumps_text(value, ensure_ascii=False)
 
 
 def first(current: str | None, value: Any) -> str | None:

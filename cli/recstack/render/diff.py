@@ -32,6 +32,7 @@ from recstack.diffing.model import (
     note_text,
     summarize,
 )
+from recstack.jsonnumbers import dumps_text
 
 # A line is a list of (text, style) segments; style "" is plain.
 Segment = tuple[str, str]
@@ -62,7 +63,7 @@ def short_json(value: Any, limit: int = MAX_VALUE) -> str:
     text = value if isinstance(value, str) and limit == 0 else None
     if text is None:
         try:
-            text = json.dumps(value, ensure_ascii=False, sort_keys=False)
+            text = dumps_text(value, ensure_ascii=False, sort_keys=False)
         except (TypeError, ValueError):
             text = repr(value)
     if limit and len(text) > limit:
@@ -216,7 +217,7 @@ def to_json(files: list[FileDiff]) -> dict[str, Any]:
 
 
 def render_json(files: list[FileDiff]) -> str:
-    return json.dumps(to_json(files), indent=2, ensure_ascii=False, default=str) + "\n"
+    return dumps_text(to_json(files), indent=2, ensure_ascii=False, default=str) + "\n"
 
 
 def _fence(body: str) -> str:

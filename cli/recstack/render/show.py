@@ -7,7 +7,6 @@ pull-request comment says exactly what the terminal said.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -17,6 +16,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from recstack.jsonnumbers import dumps, dumps_text
+from recstack.loading import parse_embedded
 from recstack.model import Recording, RequestShape
 from recstack.reassemble import Answer, Choice, ErrorInfo
 from recstack.reassemble.common import lst, obj
@@ -82,7 +83,7 @@ def answer_dict(answer: Answer) -> dict[str, Any]:
 
 
 def render_json_line(answer: Answer) -> str:
-    return orjson.dumps(answer_dict(answer), option=orjson.OPT_NON_STR_KEYS).decode() + "\n"
+    return dumps(answer_dict(answer), option=orjson.OPT_NON_STR_KEYS).decode() + "\n"
 
 
 def render_text(answer: Answer) -> str:
@@ -129,7 +130,7 @@ def _clip(text: str, full: bool, limit: int = MAX_CHARS) -> tuple[str, bool]:
 def _scalar(value: Any) -> str:
     if isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False)
+    return dumps_text(value, ensure_ascii=False)
 
 
 def part_text(content: Any) -> str:
@@ -307,7 +308,7 @@ def pretty_arguments(arguments: str | None) -> tuple[str, bool]:
     if arguments is None:
         return "", False
     try:
-        return json.dumps(json.loads(arguments), indent=2, ensure_ascii=False), True
+        return dumps_text(parse_embedded(arguments), indent=2, ensure_ascii=False), True
     except ValueError:
         return arguments, False
 
@@ -410,7 +411,7 @@ def _rich_answer(answer: Answer, console: Console, *, full: bool) -> None:
     if answer.models is not None:
         _rich_models(answer.models, console)
     if answer.kind == "passthrough" and "body" in answer.extra:
-        body = json.dumps(answer.extra["body"], indent=2, ensure_ascii=False)
+        body = dumps_text(answer.extra["body"], indent=2, ensure_ascii=False)
         console.print(Text(_clip(body, full, MAX_BODY)[0]))
     if answer.error is not None:
         console.print(Text(f"error: {error_text(answer.error)}", style="bold red"))
@@ -511,7 +512,7 @@ def render_markdown(answer: Answer, recording: Recording, *, full: bool) -> str:
     if answer.models is not None:
         out += _markdown_models(answer.models)
     if answer.kind == "passthrough" and "body" in answer.extra:
-        body = json.dumps(answer.extra["body"], indent=2, ensure_ascii=False)
+        body = dumps_text(answer.extra["body"], indent=2, ensure_ascii=False)
         out += [_fence(_clip(body, full, MAX_BODY)[0], "json"), ""]
     if answer.error is not None:
         out.append(f"**error:** {error_text(answer.error)}")
