@@ -53,6 +53,7 @@ from dataclasses import dataclass, field, replace
 from typing import IO
 from urllib.parse import urlparse
 
+from recstack.ansi import strip_ansi
 from recstack.nodeid import head_line, node_id_at
 
 __all__ = ["Miss", "find_misses", "misses_in_file", "read_misses"]
@@ -73,7 +74,6 @@ class Miss:
 
 # --- line cleaning -------------------------------------------------------------------
 
-_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 _STAMP = re.compile(r"\n\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")  # after the newline
 _CHUNK = 1 << 20
 
@@ -81,9 +81,7 @@ _CHUNK = 1 << 20
 def _scrub(text: str) -> str:
     """``text`` (whole lines) without colour codes and the timestamps GitHub Actions
     puts before each line."""
-    if "\x1b" in text:
-        text = _ANSI.sub("", text)
-    return _STAMP.sub("\n", "\n" + text)[1:]
+    return _STAMP.sub("\n", "\n" + strip_ansi(text))[1:]
 
 
 def _trim(line: str) -> str:
