@@ -443,6 +443,33 @@ Model: unknown | Request: GET https://api.openai.com/v1/v1/models
     ]
 
 
+def test_the_message_inside_an_exception_group() -> None:
+    """Python 3.11+ draws each exception of a group behind ``|`` (anyio task groups)."""
+    log = f"""\
+E     | ExceptionGroup: unhandled errors in a TaskGroup (1 sub-exception)
+E     +-+---------------- 1 ----------------
+E       | Traceback (most recent call last):
+E       |   File "/src/llama_stack/testing/api_recorder.py", line 612, in _patched
+E       |     raise RuntimeError(
+E       | RuntimeError: Recording not found for request hash: {H2}
+E       | Model: gpt-4o | Request: POST https://api.openai.com/v1/chat/completions
+E       |
+E       | {HINT}
+E       +------------------------------------
+"""
+    assert find_misses(lines_of(log)) == [
+        Miss(
+            H2,
+            None,
+            "gpt-4o",
+            "POST",
+            "https://api.openai.com/v1/chat/completions",
+            "/v1/chat/completions",
+            6,
+        )
+    ]
+
+
 def test_the_message_inside_a_quoted_string() -> None:
     log = (
         "E   AssertionError: assert 'ok' in 'Recording not found for request hash: "

@@ -166,10 +166,13 @@ class _Found:
 
 
 def _body(text: str) -> str:
-    """A message line without the ``E`` that pytest puts before each line of an error."""
+    """A message line without the ``E`` that pytest puts before each line of an error,
+    nor the ``|`` of an exception group's traceback (``E     | Model: ...``)."""
     body = text.strip()
     if body[:1] == "E" and (len(body) == 1 or body[1] in " \t"):
         body = body[1:].strip()
+    if body[:1] == "|":
+        body = body.lstrip("| \t")
     return body
 
 
