@@ -81,7 +81,7 @@ def write_log(path: Path, megabytes: int) -> tuple[int, int]:
                 "",
             ]
         )
-        while size < target * 0.9:
+        while size < target * 0.99:
             number += 1
             lines = [f"{_test_id(number)} " + _server_lines(number)[0]]
             for round_ in range(12):

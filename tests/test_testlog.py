@@ -518,6 +518,13 @@ def test_the_url_path_is_what_replay_keys_on() -> None:
     assert miss.endpoint == "__databricks__/serving-endpoints/chat"
 
 
+def test_a_line_a_progress_bar_rewrote_with_carriage_returns() -> None:
+    log = f"x\r\n\r\rRecording not found for request hash: {H1}  \r\nModel: m | Request: GET http://h/a\r\n"
+    expected = [Miss(H1, None, "m", "GET", "http://h/a", "/a", 2)]
+    assert read_misses(io.BytesIO(log.encode())) == expected
+    assert find_misses(log.split("\n")) == expected  # lines end at \n only, as in a file
+
+
 def test_an_empty_log() -> None:
     assert find_misses([]) == []
     assert read_misses(io.BytesIO(b"")) == []

@@ -85,7 +85,7 @@ def _scrub(text: str) -> str:
 
 
 def _trim(line: str) -> str:
-    """A line without trailing blanks (``\r`` of a Windows line end too) and leading ``\r``."""
+    """A line without trailing blanks (``\\r`` of a Windows line end too) and leading ``\\r``."""
     line = line.rstrip()
     return line.lstrip("\r") if line[:1] == "\r" else line
 
@@ -108,7 +108,7 @@ def _scrubbed_lines(stream: IO[str]) -> Iterator[str]:
             continue
         whole = _scrub("".join((*pending, chunk[: cut - 1])))
         pending = [chunk[cut:]] if cut < len(chunk) else []
-        if "\r" in whole:
+        if whole.startswith("\r") or "\n\r" in whole:  # a line starts with \r
             yield from [_trim(line) for line in whole.split("\n")]
         else:
             yield from [line.rstrip() for line in whole.split("\n")]
