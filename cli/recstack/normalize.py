@@ -22,18 +22,18 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
-from recstack.loading import load_recording
+from recstack.loading import io_problem, read_file, recording_from_bytes
 from recstack.parallel import pmap
 from recstack.problems import Problem, RecstackError
 from recstack.sse import split_field
 from recstack.volatile import DEFAULT, PLAIN, PROFILES, SSE, TYPED, VolatileRule, rules_for
-from recstack.writing import canonical_bytes, write_if_changed
+from recstack.writing import RefusedWrite, canonical_bytes, write_if_changed
 
 CHANGED = "changed"
 UNCHANGED = "unchanged"
@@ -393,10 +393,14 @@ class FileResult:
         }
 
 
-def _process(path: str, profile: str, write: bool) -> FileResult:
-    """Read, normalize and (``write``) rewrite one file. Never raises for bad files."""
+def _process(path: str, profile: str, write: bool, tree: str | None = None) -> FileResult:
+    """Read, normalize and (``write``) rewrite one file. Never raises for bad files.
+
+    ``tree``: the folder the file was found under (see :func:`recstack.writing.write_atomic`).
+    """
     try:
-        loaded = load_recording(path)
+        snapshot = read_file(path)
+        loaded = recording_from_bytes(snapshot.raw, path)
     except RecstackError as exc:
         return FileResult(path, ERROR, problem=exc.problem)
     normalized = normalize(loaded.data, path, profile)
@@ -410,12 +414,22 @@ def _process(path: str, profile: str, write: bool) -> FileResult:
         problem = Problem(path, "nested too deeply to rewrite (file left unchanged)", rule="json")
         return FileResult(path, ERROR, result.changes, result.renamed, problem)
     try:
-        result.written = write_if_changed(path, payload, original=loaded.raw)
+        result.written = write_if_changed(
+            path, payload, original=snapshot.raw, seen=snapshot.stat, tree=tree
+        )
+    except RefusedWrite as exc:
+        problem = Problem(path, f"not rewritten: {exc.reason} (file left unchanged)", rule="io")
+        return FileResult(path, ERROR, result.changes, result.renamed, problem)
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        problem = Problem(path, f"cannot write: {reason} (file left unchanged)", rule="io")
+        reason = io_problem(path, exc, "cannot write: ").message
+        problem = Problem(path, f"{reason} (file left unchanged)", rule="io")
         return FileResult(path, ERROR, result.changes, result.renamed, problem)
     return result
+
+
+def _job(item: tuple[str, str | None], profile: str, write: bool) -> FileResult:
+    """:func:`_process` for :func:`recstack.parallel.pmap` (one picklable argument)."""
+    return _process(item[0], profile, write, item[1])
 
 
 def normalize_file(path: Path | str, profile: str = DEFAULT, *, write: bool = True) -> FileResult:
@@ -429,11 +443,15 @@ def normalize_files(
     *,
     write: bool = True,
     jobs: int | None = None,
+    trees: Mapping[str, str] | None = None,
 ) -> Iterator[FileResult]:
     """:func:`normalize_file` over many files on ``jobs`` processes, results in order.
 
+    ``trees`` maps a path (``os.fspath``) to the folder it was found under
+    (:attr:`recstack.loading.Discovery.trees`); default: the folder holding it.
     Each worker reads, normalizes and writes its own files: no file content travels
     between processes.
     """
-    work = partial(_process, profile=profile, write=write)
-    yield from pmap(work, [os.fspath(p) for p in paths], jobs=jobs)
+    trees = trees or {}
+    items = [(os.fspath(p), trees.get(os.fspath(p))) for p in paths]
+    yield from pmap(partial(_job, profile=profile, write=write), items, jobs=jobs)
