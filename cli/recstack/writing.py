@@ -20,8 +20,8 @@ Replacing a file makes a new inode. What that would lose, and what is done inste
   and inode, size and mtime as the ``fstat`` of the descriptor it was read from. A file
   changed or deleted since is refused (an edit is not lost, a deleted file does not
   come back). Checked when the write starts and again right before ``os.replace``;
-  POSIX has no compare-and-replace, so a change in between those two system calls
-  cannot be seen.
+  POSIX has no compare-and-replace, so a change between that last check and the
+  replace itself (a few system calls) cannot be seen.
 - **Owner and group** are copied to the temp file (``fchown``) before it replaces the
   file; when that is not permitted (the file belongs to another user, or to a group
   this user is not in), the file is refused rather than handed to a new owner.
