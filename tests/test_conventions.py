@@ -348,3 +348,19 @@ def test_jobs_are_capped_at_the_cores(
         assert started == []
     else:
         assert started == [cores]
+
+
+def test_a_schema_that_is_a_fifo_or_device_is_refused_not_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "schema.json"
+    os.mkfifo(fifo)
+    for schema in (fifo, Path("/dev/zero")):
+        if not schema.exists():
+            continue
+        result = run_process(
+            "validate", "--schema", schema, EXAMPLES / "models.json", timeout=SHORT
+        )
+        assert result.exit_code == 2, result.stderr
+        assert result.stderr.splitlines() == [
+            f"recstack validate: {schema}: cannot read schema: not a regular file "
+            f"({'a FIFO' if schema == fifo else 'a character device'})"
+        ]
