@@ -66,8 +66,16 @@ def _start(tmp_path: Path, *args: str | Path) -> tuple[subprocess.Popen[bytes], 
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
+        start_new_session=True,  # its own process group, like a job in a terminal
+        preexec_fn=_sigint_as_on_a_terminal,
     )
     return process, notes
+
+
+def _sigint_as_on_a_terminal() -> None:
+    """A shell starts background jobs with SIGINT ignored (and Python keeps it so):
+    give the run the default disposition a foreground command has."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _held_writes(process: subprocess.Popen[bytes], notes: Path) -> dict[int, Path]:
@@ -99,7 +107,12 @@ def _temp_files(root: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_sigterm_during_a_normalize_run_leaves_no_temp_file(jobs: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_during_a_normalize_run_leaves_no_temp_file(
+    signum: int, jobs: str, tmp_path: Path
+) -> None:
+    """SIGTERM to the main process (a CI runner stopping a job), or SIGINT to the whole
+    process group (Ctrl-C): the temp files being written go, the workers stop."""
     if jobs != "1" and default_jobs() < 2:
         pytest.skip("one core: no worker processes")
     tree = _tree(tmp_path / "tree")
@@ -107,11 +120,15 @@ def test_sigterm_during_a_normalize_run_leaves_no_temp_file(jobs: str, tmp_path:
     held = _held_writes(process, notes)
     assert all(temp.exists() for temp in held.values())  # caught in the middle of a write
     assert (jobs == "1") == (set(held) == {process.pid})
-    process.send_signal(signal.SIGTERM)
+    if signum == signal.SIGINT:
+        os.killpg(process.pid, signum)
+    else:
+        process.send_signal(signum)
     _, err = process.communicate(timeout=WAIT)
-    assert process.returncode == 128 + signal.SIGTERM
-    assert err.decode().splitlines()[-1] == "recstack: terminated"
-    assert "Traceback" not in err.decode()
+    assert process.returncode == 128 + signum, err.decode()
+    if signum == signal.SIGTERM:
+        assert err.decode().splitlines()[-1] == "recstack: terminated"
+    assert "Traceback" not in err.decode() and "internal error" not in err.decode()
     assert _temp_files(tree) == []
     assert not any(_running(pid) for pid in held)
 

@@ -6,9 +6,10 @@ None means all the cores this process may use, and more than that is capped to i
 cores).
 
 Workers end with their parent: on Linux each asks the kernel for ``SIGTERM`` when
-its parent dies (``PR_SET_PDEATHSIG``); a worker that gets ``SIGTERM`` or ``SIGINT``
-removes the temp file it is writing, if any, and exits at once. When the parent
-stops early (an interrupt, an error), it terminates its workers the same way.
+its parent dies (``PR_SET_PDEATHSIG``); a worker that gets ``SIGTERM`` removes the
+temp file it is writing, if any, and exits at once. Workers ignore ``SIGINT`` (Ctrl-C
+reaches the whole process group): the parent, interrupted, terminates them with
+``SIGTERM``, as it does whenever it stops early.
 """
 
 from __future__ import annotations
@@ -67,9 +68,11 @@ def _die_with_parent() -> None:
 
 
 def _init_worker(parent: int) -> None:
-    """Pool initializer: exit with the parent, clean up on SIGTERM / SIGINT."""
+    """Pool initializer: exit with the parent, clean up on SIGTERM, leave SIGINT to it."""
     signal.signal(signal.SIGTERM, _exit_now)
-    signal.signal(signal.SIGINT, _exit_now)
+    # Ctrl-C reaches the whole process group: the parent alone reacts (it stops the
+    # workers with SIGTERM); a worker dying first would break the pool under it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     if os.getppid() != parent and not pid_alive(parent):  # died before the request
         _exit_now(signal.SIGTERM, None)
