@@ -35,8 +35,10 @@ def run_process(
     input: str | bytes | None = None,
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
+    timeout: float = 300,
 ) -> Result:
-    """Run ``python -m recstack ARGS`` as a subprocess."""
+    """Run ``python -m recstack ARGS`` as a subprocess (killed after ``timeout`` seconds:
+    a command that hangs fails its test with TimeoutExpired)."""
     merged = {**os.environ, "NO_COLOR": "1", **(env or {})}
     proc = subprocess.run(
         [sys.executable, "-m", "recstack", *map(str, args)],
@@ -44,6 +46,6 @@ def run_process(
         capture_output=True,
         env=merged,
         cwd=cwd,
-        timeout=300,
+        timeout=timeout,
     )
     return Result(proc.returncode, proc.stdout.decode(), proc.stderr.decode())

@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -151,3 +152,215 @@ def test_a_fifo_in_a_tree_is_skipped_not_read(tmp_path: Path) -> None:
     assert run_process("diff", tmp_path / "a", tmp_path / "b").exit_code == 0
     assert run_process("validate", tmp_path / "a").exit_code == 0
     assert run_process("show", tmp_path / "a", "--format", "text").exit_code == 0
+
+
+# --- paths that cannot be read: one line each, exit 2, the run goes on ---------------
+
+SHORT = 30  # seconds: a command that blocks on a FIFO or reads /dev/zero fails, not hangs
+
+
+def _args(command: str, *paths: Path | str) -> list[str | Path]:
+    """The command on ``paths``, plus one good recording it must still handle."""
+    good = EXAMPLES / "models.json"
+    if command == "diff":
+        return ["diff", paths[0], good]
+    extra = ["--format", "json"] if command == "show" else ["--check"] * (command == "normalize")
+    return [command, *extra, *paths, good]
+
+
+def _one_error_line(result: Any, command: str, name: str, message: str) -> None:
+    """One line names ``name`` with ``message``: on stderr, prefixed with the command
+    (validate lists the problems of the files it read in its report instead)."""
+    assert "Traceback" not in result.stdout + result.stderr
+    lines = [line for line in result.stderr.splitlines() if name in line]
+    if not lines and command == "validate":
+        lines = [line for line in result.stdout.splitlines() if name in line]
+    else:
+        assert len(result.stderr.splitlines()) == 1, result.stderr
+        assert lines and lines[0].startswith(f"recstack {command}: "), lines
+    assert len(lines) == 1, lines
+    assert message in lines[0], lines
+
+
+def _handled_the_good_file(command: str, stdout: str) -> None:
+    """The good recording given with the bad path was still handled."""
+    pattern = {
+        "validate": r"\b([1-9]\d*) valid",
+        "show": r'^\{"path":',
+        "normalize": r"\b([1-9]\d*) unchanged",
+        "diff": r"",
+    }[command]
+    assert re.search(pattern, stdout, re.MULTILINE), stdout
+
+
+def _deny(monkeypatch: pytest.MonkeyPatch, path: Path, function: str) -> None:
+    """Make ``path`` unreadable: by its mode bits, and (root ignores them) by making
+    ``os.<function>`` fail on it with EACCES."""
+    path.chmod(0)
+    if os.geteuid() != 0:
+        return
+    real = getattr(os, function)
+
+    def denied(target: object, *args: object, **kwargs: object) -> object:
+        if os.fspath(target) == os.fspath(path):  # type: ignore[arg-type]
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(target, *args, **kwargs)
+
+    monkeypatch.setattr(os, function, denied)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_an_unreadable_directory_is_an_io_error(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It used to be skipped silently ("0 files", exit 0)."""
+    trees = []
+    for side in ("a", "b"):
+        tree = tmp_path / side
+        (tree / "locked").mkdir(parents=True)
+        shutil.copy(EXAMPLES / "models.json", tree / "models.json")
+        shutil.copy(EXAMPLES / "chat.json", tree / "locked" / "chat.json")
+        trees.append(tree)
+    locked = trees[0] / "locked"
+    _deny(monkeypatch, locked, "scandir")
+    try:
+        args = ["diff", *trees] if command == "diff" else _args(command, trees[0])
+        result = run(*args)
+    finally:
+        locked.chmod(0o755)
+    assert result.exit_code == 2, result.stdout + result.stderr
+    _one_error_line(result, command, str(locked), "cannot read directory: permission denied")
+    _handled_the_good_file(command, result.stdout)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_path_argument_that_cannot_be_reached_is_one_line(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A name too long for the OS, a symlink loop, a folder without search permission:
+    pathlib's exists()/is_dir() re-raise some of these (an internal error before)."""
+    long_name = tmp_path / ("a" * 300 + ".json")
+    loop = tmp_path / "loop.json"
+    loop.symlink_to(loop.name)
+    (tmp_path / "closed").mkdir()
+    closed = tmp_path / "closed" / "chat.json"
+    shutil.copy(EXAMPLES / "chat.json", closed)
+    _deny(monkeypatch, closed, "stat")
+    try:
+        cases = [
+            (long_name, "file name too long"),
+            (loop, "too many levels of symbolic links"),
+            (closed, "permission denied"),
+        ]
+        for path, message in cases:
+            result = run(*_args(command, path))
+            assert result.exit_code == 2, (path, result.stderr)
+            _one_error_line(result, command, str(path)[:40], message)
+            _handled_the_good_file(command, result.stdout)
+    finally:
+        closed.chmod(0o644)
+
+
+def test_a_symlink_loop_in_a_tree_is_one_line(tmp_path: Path) -> None:
+    for side in ("a", "b"):
+        (tmp_path / side).mkdir()
+        shutil.copy(EXAMPLES / "models.json", tmp_path / side / "models.json")
+    loop = tmp_path / "a" / "loop.json"
+    loop.symlink_to(loop.name)
+    for command in COMMANDS:
+        if command == "diff":
+            result = run("diff", tmp_path / "a", tmp_path / "b")
+        else:
+            result = run(*_args(command, tmp_path / "a"))
+        assert result.exit_code == 2, (command, result.stdout, result.stderr)
+        assert "Traceback" not in result.stderr
+        # validate reports files' problems on stdout, the others on stderr
+        stream = result.stdout if command == "validate" else result.stderr
+        message = f"{loop}: cannot read: too many levels of symbolic links"
+        assert sum(message in line for line in stream.splitlines()) == 1, stream
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_fifo_named_explicitly_or_on_stdin_is_refused_not_read(
+    command: str, tmp_path: Path
+) -> None:
+    """Opening a FIFO to read it blocks until a writer comes: only regular files are read."""
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    result = run_process(*_args(command, fifo), timeout=SHORT)
+    assert result.exit_code == 2, result.stderr
+    _one_error_line(result, command, str(fifo), "a FIFO, not a regular file: not read")
+    if command == "diff":
+        return
+    listed = run_process(*_args(command, "-"), input=f"{fifo}\n", timeout=SHORT)
+    assert listed.exit_code == 2, listed.stderr
+    _one_error_line(listed, command, str(fifo), "a FIFO, not a regular file")
+    _handled_the_good_file(command, listed.stdout)
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/null"])
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_device_named_explicitly_is_refused_not_read(command: str, device: str) -> None:
+    """`validate /dev/zero` used to read until memory ran out."""
+    if not os.path.exists(device):
+        pytest.skip(f"no {device} here")
+    result = run_process(*_args(command, device), timeout=SHORT)
+    assert result.exit_code == 2, result.stderr
+    _one_error_line(result, command, device, "a character device, not a regular file")
+    _handled_the_good_file(command, result.stdout)
+
+
+# --- -j: pmap decides, never more processes than cores ---------------------------------
+
+
+@pytest.mark.parametrize("command", ["validate", "diff", "normalize"])
+@pytest.mark.parametrize("jobs", [None, "0", "1", "200"])
+def test_jobs_are_capped_at_the_cores(
+    command: str, jobs: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import recstack.parallel as parallel
+
+    started: list[int] = []
+
+    class Pool:
+        """Records its size; runs the work in this process."""
+
+        def __init__(self, max_workers: int, **kwargs: object) -> None:
+            started.append(max_workers)
+
+        def map(self, fn: Any, items: Any, chunksize: int = 1) -> Any:
+            return map(fn, items)
+
+        def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+            pass
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", Pool)
+    for side in ("a", "b"):
+        (tmp_path / side).mkdir()
+        for i in range(parallel.MIN_PARALLEL):
+            shutil.copy(EXAMPLES / "models.json", tmp_path / side / f"{i:03d}.json")
+    where = [tmp_path / "a", tmp_path / "b"] if command == "diff" else [tmp_path / "a"]
+    options = ["--check"] if command == "normalize" else []
+    result = run(command, *options, *where, *(["-j", jobs] if jobs else []))
+    assert result.exit_code == 0, result.stderr
+    cores = parallel.default_jobs()
+    if jobs == "1" or cores == 1:
+        assert started == []
+    else:
+        assert started == [cores]
+
+
+def test_a_schema_that_is_a_fifo_or_device_is_refused_not_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "schema.json"
+    os.mkfifo(fifo)
+    for schema in (fifo, Path("/dev/zero")):
+        if not schema.exists():
+            continue
+        result = run_process(
+            "validate", "--schema", schema, EXAMPLES / "models.json", timeout=SHORT
+        )
+        assert result.exit_code == 2, result.stderr
+        assert result.stderr.splitlines() == [
+            f"recstack validate: {schema}: cannot read schema: not a regular file "
+            f"({'a FIFO' if schema == fifo else 'a character device'})"
+        ]

@@ -2,11 +2,17 @@
 
 Each command lives in :mod:`recstack.commands`; this module wires them together,
 adds ``--version``, and guarantees that no traceback ever reaches the user.
+
+``SIGTERM`` is handled like ``SIGINT``: it interrupts the run where it is, so that the
+same clean-up runs (a temp file being written is removed, worker processes are
+stopped); the exit status is then 128 + the signal number (130, 143).
 """
 
 from __future__ import annotations
 
+import signal
 import sys
+from types import FrameType
 
 import typer
 
@@ -61,13 +67,28 @@ for _module in (validate, show, diff, normalize):
     _module.register(app)
 
 
+class Terminated(BaseException):
+    """Raised in the main thread by SIGTERM: unwinds like KeyboardInterrupt (every
+    ``finally`` and ``except BaseException`` clean-up runs), but is not one, so the
+    command line layer does not turn it into an exit status of its own."""
+
+
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    signal.signal(signum, signal.SIG_DFL)  # a second SIGTERM ends the process at once
+    raise Terminated(signum)
+
+
 def main() -> None:
     """Console-script entry point."""
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         app()
     except KeyboardInterrupt:
         error_line("recstack: interrupted")
         sys.exit(130)
+    except Terminated:
+        error_line("recstack: terminated")
+        sys.exit(128 + signal.SIGTERM)
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): not an error worth a message.
         sys.stderr.close()

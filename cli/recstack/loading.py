@@ -14,7 +14,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +25,7 @@ import orjson
 from recstack import jsonnumbers, writing
 from recstack.locate import byte_line_col, find_duplicate_keys, line_col, locate, value_offset
 from recstack.problems import Problem, RecstackError
+from recstack.snapshot import NotRegularFile, Snapshot, read_snapshot
 
 # The deepest nesting of objects and arrays that any command accepts, checked when a
 # file is parsed. Real recordings stay below 15 levels. Everything after the parse
@@ -52,10 +53,18 @@ def json_kind(value: Any) -> str:
 
 @dataclass
 class Discovery:
-    """What a list of command-line paths expands to."""
+    """What a list of command-line paths expands to.
+
+    ``missing`` holds every path that could not be used, each as one I/O problem:
+    a path that does not exist, a name too long, a symbolic-link loop, a directory
+    that cannot be read (exit 2 in every command). ``trees`` maps each file (as
+    ``os.fspath``) to the tree it was found under: the directory argument, or for a
+    file named explicitly (as an argument or on stdin) the directory holding it.
+    """
 
     files: list[Path] = field(default_factory=list)
     missing: list[Problem] = field(default_factory=list)
+    trees: dict[str, str] = field(default_factory=dict)
 
 
 def discover(
@@ -67,9 +76,10 @@ def discover(
 ) -> Discovery:
     """Expand files, directories (recursively, ``pattern``) and ``-`` (paths on stdin).
 
-    Files named explicitly are kept whatever their extension. Paths that do not
-    exist become problems (an I/O error: exit 2). Order is stable: arguments in
-    order, each directory's files sorted; a file named twice is listed once.
+    Files named explicitly are kept whatever their extension (reading refuses what is
+    not a regular file). A path that cannot be used (missing, unreadable, a name too
+    long, a symlink loop) becomes one problem and the rest goes on. Order is stable:
+    arguments in order, each directory's files sorted; a file named twice is listed once.
     """
     result = Discovery()
     seen: set[str] = set()
@@ -82,24 +92,65 @@ def discover(
             expanded.append(arg)
     for arg in expanded:
         path = Path(arg)
-        if path.is_dir():
-            found = sorted(walk(path, pattern))
-        elif path.exists():
-            found = [path]
-        else:
-            result.missing.append(Problem(str(path), "no such file or directory", rule="io"))
+        try:
+            info = os.stat(path)
+        except OSError as exc:
+            result.missing.append(io_problem(path, exc))
             continue
+        if stat.S_ISDIR(info.st_mode):
+            found = sorted(walk(path, pattern, on_error=result.missing.append))
+            tree = os.fspath(path)
+        else:
+            found = [path]
+            tree = os.path.dirname(os.fspath(path)) or os.curdir
         for item in found:
             key = os.path.normpath(str(item))
             if key not in seen:
                 seen.add(key)
                 result.files.append(item)
+                result.trees[os.fspath(item)] = tree
     return result
 
 
-def walk(root: Path, pattern: str = "*.json") -> Iterable[Path]:
-    """Files under ``root`` matching ``pattern``: hidden folders and FIFOs/devices skipped."""
-    for dirpath, dirnames, filenames in os.walk(root):
+def io_problem(path: Path | str, exc: OSError, doing: str = "") -> Problem:
+    """One line for an OSError about ``path``: "no such file or directory", "cannot
+    read: permission denied", "file name too long", ..."""
+    if isinstance(exc, NotRegularFile):
+        return Problem(str(path), f"{exc.kind}, not a regular file: not read", rule="io")
+    if isinstance(exc, IsADirectoryError):
+        return Problem(str(path), "is a directory", rule="io")
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    reason = reason[:1].lower() + reason[1:]
+    return Problem(str(path), f"{doing}{reason}", rule="io")
+
+
+def check_path(path: Path | str) -> os.stat_result:
+    """``os.stat(path)``, or a RecstackError naming the problem in one line."""
+    try:
+        return os.stat(path)
+    except OSError as exc:
+        raise RecstackError(io_problem(path, exc)) from None
+
+
+def walk(
+    root: Path,
+    pattern: str = "*.json",
+    *,
+    on_error: Callable[[Problem], None] | None = None,
+) -> Iterable[Path]:
+    """Files under ``root`` matching ``pattern``: hidden folders and FIFOs/devices skipped.
+
+    A directory that cannot be read is an I/O problem: passed to ``on_error`` (and
+    the walk goes on), or raised as a RecstackError when there is no ``on_error``.
+    """
+
+    def failed(exc: OSError) -> None:
+        problem = io_problem(exc.filename or root, exc, "cannot read directory: ")
+        if on_error is None:
+            raise RecstackError(problem)
+        on_error(problem)
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=failed):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         base = Path(dirpath)
         for name in filenames:
@@ -119,16 +170,18 @@ def _is_special(path: Path) -> bool:
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
-def read_bytes(path: Path | str) -> bytes:
-    """The file's bytes, or a RecstackError naming the I/O problem."""
+def read_file(path: Path | str) -> Snapshot:
+    """The regular file's bytes and its ``fstat`` when read, or a RecstackError naming
+    the I/O problem (a FIFO or device is refused, never read)."""
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except IsADirectoryError:
-        raise RecstackError(Problem(str(path), "is a directory", rule="io")) from None
+        return read_snapshot(path)
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise RecstackError(Problem(str(path), f"cannot read: {reason}", rule="io")) from None
+        raise RecstackError(io_problem(path, exc, "cannot read: ")) from None
+
+
+def read_bytes(path: Path | str) -> bytes:
+    """The regular file's bytes, or a RecstackError naming the I/O problem."""
+    return read_file(path).raw
 
 
 class _Constant(Exception):

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from functools import cache, partial
 from pathlib import Path
@@ -30,7 +30,7 @@ from typing import Any
 
 from recstack.diffing.ignore import Matcher, parse_sse_line, strip_recording
 from recstack.exactdiff import differences, equal
-from recstack.loading import load_recording, nested_too_deeply
+from recstack.loading import io_problem, nested_too_deeply, read_file, recording_from_bytes
 from recstack.parallel import pmap
 from recstack.paths import ANY_KEY, DEEP, Part, find, join, parse
 from recstack.problems import Problem, RecstackError
@@ -46,7 +46,7 @@ from recstack.volatile import (
     field_label,
     rules_for,
 )
-from recstack.writing import canonical_bytes, write_if_changed
+from recstack.writing import RefusedWrite, canonical_bytes, write_if_changed
 
 CHANGED = "changed"
 UNCHANGED = "unchanged"
@@ -437,17 +437,19 @@ class FileResult:
         }
 
 
-def _process(path: str, profile: str, write: bool) -> FileResult:
+def _process(path: str, profile: str, write: bool, tree: str | None = None) -> FileResult:
     """Read, normalize and (``write``) rewrite one file. Never raises for bad files.
 
     A file is left alone, and reported, when rewriting it could change more than its
     volatile fields: it holds a number a 64-bit float cannot hold (checked first: the
     rules never see it), or it would change and repeats a key (the rewrite would keep
     only the last value), or the new bytes, read back, differ from the old ones
-    anywhere but in fields the profile rewrites.
+    anywhere but in fields the profile rewrites. ``tree``: the folder the file was
+    found under (see :func:`recstack.writing.write_atomic`).
     """
     try:
-        loaded = load_recording(path, check_duplicates=True)
+        snapshot = read_file(path)
+        loaded = recording_from_bytes(snapshot.raw, path, check_duplicates=True)
     except RecstackError as exc:
         return FileResult(path, ERROR, problem=exc.problem)
     number = next((p for p in loaded.problems if p.rule == "number-range"), None)
@@ -471,10 +473,15 @@ def _process(path: str, profile: str, write: bool) -> FileResult:
         message = f"rewriting would change {unexpected}, which no rule of the profile rewrites"
         return _refused(result, _left_alone(Problem(path, message), message))
     try:
-        result.written = write_if_changed(path, payload, original=loaded.raw)
+        result.written = write_if_changed(
+            path, payload, original=snapshot.raw, seen=snapshot.stat, tree=tree
+        )
+    except RefusedWrite as exc:
+        problem = Problem(path, f"not rewritten: {exc.reason} (file left unchanged)", rule="io")
+        return FileResult(path, ERROR, result.changes, result.renamed, problem)
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        problem = Problem(path, f"cannot write: {reason} (file left unchanged)", rule="io")
+        reason = io_problem(path, exc, "cannot write: ").message
+        problem = Problem(path, f"{reason} (file left unchanged)", rule="io")
         return _refused(result, problem)
     return result
 
@@ -525,6 +532,11 @@ def _sse_parsed(data: Any) -> Any:
     return {**data, "response": {**response, "body": lines}}
 
 
+def _job(item: tuple[str, str | None], profile: str, write: bool) -> FileResult:
+    """:func:`_process` for :func:`recstack.parallel.pmap` (one picklable argument)."""
+    return _process(item[0], profile, write, item[1])
+
+
 def normalize_file(path: Path | str, profile: str = DEFAULT, *, write: bool = True) -> FileResult:
     """Normalize one file in place (``write=False``: only report). Never raises for bad files."""
     return _process(os.fspath(path), profile, write)
@@ -536,11 +548,15 @@ def normalize_files(
     *,
     write: bool = True,
     jobs: int | None = None,
+    trees: Mapping[str, str] | None = None,
 ) -> Iterator[FileResult]:
     """:func:`normalize_file` over many files on ``jobs`` processes, results in order.
 
+    ``trees`` maps a path (``os.fspath``) to the folder it was found under
+    (:attr:`recstack.loading.Discovery.trees`); default: the folder holding it.
     Each worker reads, normalizes and writes its own files: no file content travels
     between processes.
     """
-    work = partial(_process, profile=profile, write=write)
-    yield from pmap(work, [os.fspath(p) for p in paths], jobs=jobs)
+    trees = trees or {}
+    items = [(os.fspath(p), trees.get(os.fspath(p))) for p in paths]
+    yield from pmap(partial(_job, profile=profile, write=write), items, jobs=jobs)

@@ -1,39 +1,112 @@
-"""Run a per-file function over many files on several cores, results in order."""
+"""Run a per-file function over many files on several cores, results in order.
+
+:func:`pmap` is the one place that decides how many processes run: ``jobs`` 0 or
+None means all the cores this process may use, and more than that is capped to it
+(``-j 200`` on 2 cores starts 2 workers: extra processes only compete for the same
+cores).
+
+Workers end with their parent: on Linux each asks the kernel for ``SIGTERM`` when
+its parent dies (``PR_SET_PDEATHSIG``); a worker that gets ``SIGTERM`` removes the
+temp file it is writing, if any, and exits at once. Workers ignore ``SIGINT`` (Ctrl-C
+reaches the whole process group): the parent, interrupted, terminates them with
+``SIGTERM``, as it does whenever it stops early.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
+import signal
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from types import FrameType
 from typing import TypeVar
+
+from recstack.writing import pid_alive, remove_pending_temps
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 # Below this many items a process pool costs more than it saves.
 MIN_PARALLEL = 64
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def default_jobs() -> int:
+    """The cores this process may run on."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
 
 
+def workers_for(jobs: int | None, items: int) -> int:
+    """Processes to use for ``items`` items when ``jobs`` were asked for (0/None: all
+    cores): never more than the cores, nor than the items; 1 means no pool."""
+    cores = default_jobs()
+    wanted = cores if not jobs or jobs < 1 else min(jobs, cores)
+    if items < MIN_PARALLEL:
+        return 1
+    return max(1, min(wanted, items))
+
+
+def _exit_now(signum: int, frame: FrameType | None) -> None:
+    """A worker's signal handler: drop the temp file being written, exit at once."""
+    remove_pending_temps()
+    os._exit(128 + signum)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to send this process SIGTERM when its parent dies (elsewhere: nothing)."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+def _init_worker(parent: int) -> None:
+    """Pool initializer: exit with the parent, clean up on SIGTERM, leave SIGINT to it."""
+    signal.signal(signal.SIGTERM, _exit_now)
+    # Ctrl-C reaches the whole process group: the parent alone reacts (it stops the
+    # workers with SIGTERM); a worker dying first would break the pool under it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+    if os.getppid() != parent and not pid_alive(parent):  # died before the request
+        _exit_now(signal.SIGTERM, None)
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop the pool's workers now (each removes its temp file) and drop queued work."""
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        with contextlib.suppress(OSError, AttributeError, ValueError):
+            process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
 def pmap(
     fn: Callable[[T], R], items: Sequence[T], *, jobs: int | None = None, chunksize: int = 0
 ) -> Iterator[R]:
-    """``map(fn, items)`` over ``jobs`` processes (default: all cores), in order.
+    """``map(fn, items)`` over up to ``jobs`` processes (see :func:`workers_for`), in order.
 
     ``fn`` must be a module-level function and must not raise for ordinary bad
     input (return the problem instead): an exception here is a bug.
     """
-    jobs = default_jobs() if not jobs or jobs < 1 else jobs
-    if jobs == 1 or len(items) < MIN_PARALLEL:
+    workers = workers_for(jobs, len(items))
+    if workers == 1:
         yield from map(fn, items)
         return
     if chunksize <= 0:
-        chunksize = max(1, min(64, len(items) // (jobs * 8)))
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        chunksize = max(1, min(64, len(items) // (workers * 8)))
+    pool = ProcessPoolExecutor(
+        max_workers=workers, initializer=_init_worker, initargs=(os.getpid(),)
+    )
+    try:
         yield from pool.map(fn, items, chunksize=chunksize)
+    except BaseException:
+        _terminate(pool)
+        raise
+    pool.shutdown(wait=True)

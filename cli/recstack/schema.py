@@ -21,6 +21,7 @@ from recstack.loading import json_kind
 from recstack.locate import pointer_from
 from recstack.problems import Problem, RecstackError
 from recstack.schemarefs import RefPolicy, with_base_uri
+from recstack.snapshot import read_snapshot
 
 if TYPE_CHECKING:
     import referencing
@@ -147,7 +148,7 @@ def load_schema(path: Path | str | None = None) -> Schema:
         return RecstackError(Problem(str(path), message, rule="schema-file"))
 
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_snapshot(path).raw.decode("utf-8")  # a FIFO or device: refused
     except FileNotFoundError:
         raise fail("schema not found") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import sys
 from enum import Enum
 from pathlib import Path
@@ -115,6 +116,7 @@ def _pairs(
 ) -> list[Pair]:
     from recstack.diffing.gitsource import external_pair, git_pairs
     from recstack.diffing.pairing import pair_files, pair_trees
+    from recstack.loading import check_path
 
     if external:
         return [external_pair(args)]
@@ -126,12 +128,10 @@ def _pairs(
             "or --git [REV] to compare with git"
         )
     old, new = Path(args[0]), Path(args[1])
-    for path in (old, new):
-        if not path.exists():
-            raise _usage(f"{path}: no such file or directory")
-    if old.is_dir() and new.is_dir():
+    old_dir, new_dir = (stat.S_ISDIR(check_path(path).st_mode) for path in (old, new))
+    if old_dir and new_dir:
         return pair_trees(old, new)
-    if old.is_dir() or new.is_dir():
+    if old_dir or new_dir:
         raise _usage("compare a file with a file, or a directory with a directory")
     return [pair_files(old, new)]
 
@@ -181,7 +181,11 @@ def register(app: typer.Typer) -> None:
             False, "--verbose", "-v", help="Also list the same and equivalent recordings."
         ),
         jobs: int = typer.Option(
-            0, "--jobs", "-j", help="Worker processes for trees (default: all cores)."
+            0,
+            "--jobs",
+            "-j",
+            min=0,
+            help="Worker processes for trees (0 = all cores, the default).",
         ),
     ) -> None:
         """Compare recordings by meaning: request, reassembled answer, remaining fields.

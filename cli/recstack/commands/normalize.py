@@ -31,8 +31,12 @@ HELP = (
     "Profiles: [bold]llama-stack[/bold] = exactly upstream's normalizer; "
     "[bold]default[/bold] = upstream's rules plus volatile values no later request can "
     "send back (see [bold]--list-rules[/bold]).\n\n"
+    "Never rewritten (reported, left unchanged): a symbolic link to a file outside the "
+    "tree it was found under, a file changed or deleted since it was read, a read-only "
+    "file, a file with several hard links, a file whose owner cannot be kept.\n\n"
     "Exit status: 0 done; 1 [bold]--check[/bold] or [bold]--diff[/bold] found files to "
-    "change, or some files were bad; 2 usage error or missing path.\n\n"
+    "change, or some files were bad; 2 usage error, or an I/O error (a path that does "
+    "not exist or cannot be read, a file that cannot or may not be rewritten).\n\n"
     """\
 [bold]Examples[/bold]
 
@@ -109,7 +113,13 @@ def register(app: typer.Typer) -> None:
             error_line(f"recstack normalize: {problem.one_line()}")
         results = list(
             track(
-                normalize_files(found.files, profile.value, write=mode == WRITE, jobs=jobs or None),
+                normalize_files(
+                    found.files,
+                    profile.value,
+                    write=mode == WRITE,
+                    jobs=jobs,
+                    trees=found.trees,
+                ),
                 total=len(found.files),
                 label="normalizing",
             )
@@ -125,7 +135,8 @@ def register(app: typer.Typer) -> None:
             render_text(console, results, mode)
             render_summary(console, summary, mode)
 
-        if found.missing:
+        io_errors = [r for r in results if r.problem is not None and r.problem.rule == "io"]
+        if found.missing or io_errors:
             raise typer.Exit(EXIT_ERROR)
         if summary.errors or (mode != WRITE and summary.changed):
             raise typer.Exit(EXIT_FINDINGS)

@@ -22,7 +22,8 @@ EPILOG = """\
   git diff --name-only '*.json' | recstack show -    [dim]# paths from stdin[/dim]
 
 Exit status: 0 all shown; 1 a file is not valid JSON or not a recording (the
-others are still shown); 2 usage error or a path that does not exist.
+others are still shown); 2 usage error, or a path that does not exist or cannot be
+read (the others are still shown).
 """
 
 
@@ -77,7 +78,7 @@ def register(app: typer.Typer) -> None:
         fmt = output_format or Format.rich
         console = make_console() if fmt is Format.rich else None
         write = sys.stdout.write
-        bad = 0
+        bad = io_errors = 0
         files: Iterable[Path] = found.files
         if not is_terminal(sys.stdout):  # output to a file or pipe: progress on stderr
             files = track(found.files, len(found.files), "showing")
@@ -86,7 +87,10 @@ def register(app: typer.Typer) -> None:
                 loaded = load_recording(path)
             except RecstackError as exc:
                 error_line(f"recstack show: {exc.problem.one_line()}")
-                bad += 1
+                if exc.problem.rule == "io":
+                    io_errors += 1
+                else:
+                    bad += 1
                 continue
             recording = Recording(str(path), loaded.data)
             answer = reassemble(recording)
@@ -103,6 +107,6 @@ def register(app: typer.Typer) -> None:
                 error_line(f"recstack show: {path}: cannot show: {type(exc).__name__}: {exc}")
                 bad += 1
         sys.stdout.flush()
-        if found.missing:
+        if found.missing or io_errors:
             raise typer.Exit(EXIT_ERROR)
         raise typer.Exit(EXIT_FINDINGS if bad else EXIT_OK)

@@ -63,8 +63,8 @@ def register(app: typer.Typer) -> None:
             metavar="FILE",
             help="Validate against this JSON Schema instead of the recording schema.",
         ),
-        jobs: int | None = typer.Option(
-            None, "--jobs", "-j", min=1, help="Parallel processes (default: all cores)."
+        jobs: int = typer.Option(
+            0, "--jobs", "-j", min=0, help="Parallel processes (0 = all cores, the default)."
         ),
         list_rules: bool = typer.Option(
             False, "--list-rules", help="List the finding ids (rules) and exit."

@@ -1,0 +1,92 @@
+"""Reading one regular file, and remembering what it was when it was read.
+
+Only regular files are read: a FIFO would block, a device (``/dev/zero``) never ends.
+The file is opened with ``O_NONBLOCK`` (opening a FIFO then returns at once), the
+open descriptor is checked with ``fstat`` and refused unless it is a regular file,
+and only then read: there is no window between a check and the open.
+
+The ``fstat`` of the open file is kept with its bytes (:class:`Snapshot`), so a
+later rewrite can tell whether the file is still the one that was read
+(:func:`same_file`).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+_READ_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+class NotRegularFile(OSError):
+    """The path names something other than a regular file or a directory."""
+
+    def __init__(self, path: str, kind: str) -> None:
+        super().__init__(errno.EINVAL, f"not a regular file ({kind})", path)
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A file's bytes and the ``fstat`` of the descriptor they were read from."""
+
+    raw: bytes
+    stat: os.stat_result
+
+
+def kind_of(mode: int) -> str:
+    """What a non-regular file is, in words ("a FIFO", "a character device", ...)."""
+    for test, name in _KINDS:
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def read_snapshot(path: Path | str) -> Snapshot:
+    """The bytes of the regular file ``path`` with its ``fstat``.
+
+    Raises IsADirectoryError for a directory, :class:`NotRegularFile` for a FIFO,
+    device or socket (never read, never waited on), OSError for the rest.
+    """
+    fd = os.open(path, _READ_FLAGS)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "Is a directory", os.fspath(path))
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFile(os.fspath(path), kind_of(info.st_mode))
+        chunks = []
+        while True:
+            chunk = os.read(fd, max(info.st_size + 1, 65536))
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return Snapshot(b"".join(chunks), info)
+    finally:
+        os.close(fd)
+
+
+def same_file(seen: os.stat_result, now: os.stat_result) -> bool:
+    """``now`` is the file that was ``seen``: same device and inode, size and mtime."""
+    return (seen.st_dev, seen.st_ino, seen.st_size, seen.st_mtime_ns) == (
+        now.st_dev,
+        now.st_ino,
+        now.st_size,
+        now.st_mtime_ns,
+    )
