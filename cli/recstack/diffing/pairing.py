@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from recstack.diffing.compare import Options, compare_bytes
-from recstack.diffing.model import ERROR, FILE_ERROR, WHERE_META, Change, FileDiff
+from recstack.diffing.result import ERROR, FILE_ERROR, WHERE_META, Change, FileDiff
 from recstack.loading import read_bytes, walk
 from recstack.problems import RecstackError
 

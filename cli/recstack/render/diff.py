@@ -16,7 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from recstack.diffing.model import (
+from recstack.diffing.result import (
     ADDED,
     CHANGED,
     EQUIVALENT,

@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from recstack.normalize import CHANGED, ERROR, UNCHANGED, Change, FileResult
+from recstack.normalization import CHANGED, ERROR, UNCHANGED, Change, FileResult
 from recstack.problems import Problem
 from recstack.volatile import PROFILES, RULES, VolatileRule
 

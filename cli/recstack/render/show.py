@@ -18,9 +18,9 @@ from rich.text import Text
 
 from recstack.jsonnumbers import dumps, dumps_text
 from recstack.loading import parse_embedded
-from recstack.model import Recording, RequestShape
-from recstack.reassemble import Answer, Choice, ErrorInfo
-from recstack.reassemble.common import lst, obj
+from recstack.reassembly import Answer, Choice, ErrorInfo
+from recstack.reassembly.common import lst, obj
+from recstack.recording import Recording, RequestShape
 
 # Request parameters worth a glance (top level, or inside Ollama ``options`` /
 # GenAI ``config`` / ``generation_config``).

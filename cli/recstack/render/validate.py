@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.text import Text
 
 from recstack.problems import Problem
-from recstack.validate import Report
+from recstack.validation import Report
 
 ENTRY_KEYS = ("path", "line", "column", "pointer", "message", "rule")
 
