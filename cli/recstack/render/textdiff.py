@@ -3,11 +3,13 @@
 difflib's matcher is quadratic (worse on repetitive text: 16k equal words take a
 minute), so it never sees a whole text. The common prefix and suffix are trimmed
 first (string comparisons, linear); difflib compares only what is left, and only
-when its work is bounded: the number of pairs of equal tokens (words or lines) it
-would weigh, counted in linear time, stays under :data:`MAX_PAIRS`. Past that, the
-changed region is shown coarsely: removed then added, each clipped to its head and
-tail with a note of how much was left out. Every run shown is clipped to
-:data:`MAX_RUN` characters, so the output is bounded whatever the input.
+while its work stays under a budget (:class:`_Matcher` charges each step before
+taking it: :data:`WORK` steps per tier). A single-line text that is over budget
+word by word is compared sentence by sentence, then word by word inside the
+sentences that changed (with a budget of its own). Past that, the changed region is
+shown coarsely: removed then added, each clipped to its head and tail with a note
+of how much was left out. Every run shown is clipped to :data:`MAX_RUN` characters,
+so the output is bounded whatever the input.
 
 A line is a list of ``(text, style)`` segments; style ``""`` is plain.
 """
@@ -19,19 +21,23 @@ import json
 import re
 from collections import Counter
 from collections.abc import Sequence
+from typing import Literal
 
 Segment = tuple[str, str]
 Line = list[Segment]
 
 CONTEXT_WORDS = 8  # unchanged words kept on each side of a word-diff change (x2)
 CONTEXT_LINES = 2  # unchanged lines kept around a line-diff change
-MAX_PAIRS = 300_000  # pairs of equal tokens difflib may weigh (its work grows with them)
-MAX_MIDDLE = 400_000  # characters of a changed region that may be split into tokens
+WORK = 2_000_000  # difflib steps per tier (about 0.1 to 0.3 s)
+MAX_MIDDLE = 1_000_000  # characters of a changed region that may be split into tokens
 MAX_RUN = 2_000  # characters of one run (word run or line) shown: head … tail
 MAX_LINES = 30  # lines shown of each side of a changed region too big to diff: head … tail
 _BLOCK = 4096  # characters compared at a time when trimming; also the token look-around
 
 _WORDS = re.compile(r"\s+|[^\s]+")
+# Sentence-like pieces: up to punctuation, with the whitespace after it (they partition
+# a text, and each ends on a word boundary).
+_SENTENCES = re.compile(r"[^.!?;:]*(?:[.!?;:]+|$)\s*")
 
 
 # -- trimming -----------------------------------------------------------------------
@@ -86,14 +92,54 @@ def _word_suffix(a: str, b: str, p: int) -> int:
     return s - len(first[0]) if first else s
 
 
-def _pairs(a: Sequence[str], b: Sequence[str]) -> int:
-    """How many (i, j) with ``a[i] == b[j]``: the work of one difflib pass."""
-    counts = Counter(b)
-    return sum(counts[token] for token in a)
+# -- budgeted difflib ---------------------------------------------------------------
+
+Opcode = tuple[Literal["replace", "delete", "insert", "equal"], int, int, int, int]
 
 
-def _diffable(a: Sequence[str], b: Sequence[str]) -> bool:
-    return len(a) * len(b) <= MAX_PAIRS or _pairs(a, b) <= MAX_PAIRS
+class _OverBudget(Exception):
+    pass
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.left = WORK
+
+    def spend(self, steps: int) -> None:
+        self.left -= steps
+        if self.left < 0:
+            raise _OverBudget
+
+
+class _Matcher(difflib.SequenceMatcher[str]):
+    """difflib's matcher, charging a budget before each longest-match search.
+
+    A search over ``a[alo:ahi]`` visits, for each token, at most the positions of that
+    token in ``b``: the charge is an upper bound of its work, computed in linear time.
+    """
+
+    def __init__(self, a: Sequence[str], b: Sequence[str], budget: _Budget) -> None:
+        budget.spend(len(a) + len(b))
+        self.budget = budget
+        self.tokens = a
+        self.positions = Counter(b)  # how often each token occurs in b
+        super().__init__(None, a, b, autojunk=False)
+
+    def find_longest_match(
+        self, alo: int = 0, ahi: int | None = None, blo: int = 0, bhi: int | None = None
+    ) -> difflib.Match:
+        ahi = len(self.tokens) if ahi is None else ahi
+        counts = self.positions
+        self.budget.spend(ahi - alo + sum([counts[token] for token in self.tokens[alo:ahi]]))
+        return super().find_longest_match(alo, ahi, blo, bhi)
+
+
+def _opcodes(a: Sequence[str], b: Sequence[str], budget: _Budget) -> list[Opcode] | None:
+    """difflib's opcodes, or None when they would cost more than the budget left."""
+    try:
+        return _Matcher(a, b, budget).get_opcodes()
+    except _OverBudget:
+        return None
 
 
 # -- clipping -----------------------------------------------------------------------
@@ -126,14 +172,13 @@ def word_diff(before: str, after: str) -> Line:
     mid_a, mid_b = before[p : len(before) - s], after[p : len(after) - s]
     head_words, head_cut = _words_before(before, p)
     tail_words, tail_cut = _words_after(before, len(before) - s)
-    # Runs: (op, text pieces, elided at its start, elided at its end).
-    runs: list[tuple[str, list[str], bool, bool]] = []
+    runs: list[Run] = []
     if head_words or head_cut:
         runs.append(("equal", head_words, head_cut, False))
     runs += _middle_runs(mid_a, mid_b)
     if tail_words or tail_cut:
         runs.append(("equal", tail_words, False, tail_cut))
-    merged: list[tuple[str, list[str], bool, bool]] = []
+    merged: list[Run] = []
     for run in runs:
         if merged and run[0] == "equal" and merged[-1][0] == "equal":
             op, words, cut_head, _ = merged.pop()
@@ -163,28 +208,70 @@ def _words_after(text: str, start: int) -> tuple[list[str], bool]:
     return words[:keep], cut or len(words) > keep
 
 
-def _middle_runs(a_text: str, b_text: str) -> list[tuple[str, list[str], bool, bool]]:
-    """The changed region as runs: word by word, or whole (removed, added) when too big."""
+Run = tuple[str, list[str], bool, bool]  # (op, words, elided at start, elided at end)
+
+
+def _middle_runs(a_text: str, b_text: str) -> list[Run]:
+    """The changed region as runs: word by word, sentence by sentence, or whole."""
     if len(a_text) + len(b_text) <= MAX_MIDDLE:
         a, b = _WORDS.findall(a_text), _WORDS.findall(b_text)
-        if _diffable(a, b):
-            runs: list[tuple[str, list[str], bool, bool]] = []
-            matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-            for op, i1, i2, j1, j2 in matcher.get_opcodes():
-                if op == "equal":
-                    runs.append(("equal", a[i1:i2], False, False))
-                    continue
-                if i2 > i1:
-                    runs.append(("delete", a[i1:i2], False, False))
-                if j2 > j1:
-                    runs.append(("insert", b[j1:j2], False, False))
+        codes = _opcodes(a, b, _Budget())
+        if codes is not None:
+            return _word_runs(a, b, codes)
+        runs = _sentence_runs(a_text, b_text)
+        if runs is not None:
             return runs
-    runs = [("delete", [a_text], False, False)] if a_text else []
-    runs += [("insert", [b_text], False, False)] if b_text else []
+    return _whole_runs(a_text, b_text)
+
+
+def _word_runs(a: list[str], b: list[str], codes: list[Opcode]) -> list[Run]:
+    runs: list[Run] = []
+    for op, i1, i2, j1, j2 in codes:
+        if op == "equal":
+            runs.append(("equal", a[i1:i2], False, False))
+            continue
+        if i2 > i1:
+            runs.append(("delete", a[i1:i2], False, False))
+        if j2 > j1:
+            runs.append(("insert", b[j1:j2], False, False))
     return runs
 
 
-def _render_runs(runs: list[tuple[str, list[str], bool, bool]]) -> Line:
+def _whole_runs(a_text: str, b_text: str) -> list[Run]:
+    """Removed then added, undiffed, with a note that they were too large to diff."""
+    runs: list[Run] = [("delete", [a_text], False, False)] if a_text else []
+    runs += [("insert", [b_text], False, False)] if b_text else []
+    runs.append(("note", ["too large to diff word by word"], False, False))
+    return runs
+
+
+def _sentence_runs(a_text: str, b_text: str) -> list[Run] | None:
+    """Sentences matched first, then words inside each changed block (budget allowing)."""
+    a = [piece for piece in _SENTENCES.findall(a_text) if piece]
+    b = [piece for piece in _SENTENCES.findall(b_text) if piece]
+    budget = _Budget()
+    codes = _opcodes(a, b, budget)
+    if codes is None:
+        return None
+    runs: list[Run] = []
+    for op, i1, i2, j1, j2 in codes:
+        old, new = "".join(a[i1:i2]), "".join(b[j1:j2])
+        if op == "equal":
+            runs.append(("equal", _WORDS.findall(old), False, False))
+            continue
+        old_words, new_words = _WORDS.findall(old), _WORDS.findall(new)
+        words = _opcodes(old_words, new_words, budget) if budget.left > 0 else None
+        if words is None:
+            runs += _whole_runs(old, new)
+        else:
+            runs += _word_runs(old_words, new_words, words)
+    return runs
+
+
+def _render_runs(runs: list[Run]) -> Line:
+    """Segments for the runs; a note (region too large to diff) ends the line, once."""
+    notes = {"".join(run[1]) for run in runs if run[0] == "note"}
+    runs = [run for run in runs if run[0] != "note"]
     line: Line = []
     limit = CONTEXT_WORDS * 2
     for n, (op, words, cut_head, cut_tail) in enumerate(runs):
@@ -206,7 +293,7 @@ def _render_runs(runs: list[tuple[str, list[str], bool, bool]]) -> Line:
                 line += clip("".join(tail), "")
         else:
             line += clip("".join(words), "")
-    return line
+    return line + [(f"  ({note})", "dim") for note in sorted(notes)]
 
 
 def changed_window(before: str, after: str, context: int = 80) -> tuple[str, str]:
@@ -276,9 +363,12 @@ def line_diff(before: str, after: str) -> list[Line]:
     out: list[Line] = []
     if len(mid_a) + len(mid_b) <= MAX_MIDDLE:
         a, b = _lines(mid_a), _lines(mid_b)
-        if _diffable(a, b):
-            matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-            for group in matcher.get_grouped_opcodes(CONTEXT_LINES):
+        try:
+            groups = list(_Matcher(a, b, _Budget()).get_grouped_opcodes(CONTEXT_LINES))
+        except _OverBudget:
+            groups = None
+        if groups is not None:
+            for group in groups:
                 out += _hunk(a, b, group, first)
             return out or ending_diff(before, after)
     return _coarse_hunk(mid_a, mid_b, first, p - start, end_a - ia)
@@ -295,7 +385,7 @@ def _range(start: int, length: int) -> str:
 
 
 def _hunk(
-    a: list[str], b: list[str], group: list[tuple[str, int, int, int, int]], offset: int
+    a: list[str], b: list[str], group: Sequence[tuple[str, int, int, int, int]], offset: int
 ) -> list[Line]:
     i1, i2 = group[0][1], group[-1][2]
     j1, j2 = group[0][3], group[-1][4]
