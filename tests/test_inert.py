@@ -314,3 +314,14 @@ def test_the_fixture_is_hostile(evil: tuple[Path, Path]) -> None:
     assert "\\u001b[2J" in text and "\\u009b" in text
     data = evil_chat()
     assert data["request"]["body"]["messages"][0]["content"] == EVIL
+
+
+def test_json_text_of_recording_values_is_inert_and_never_raises() -> None:
+    from recstack.render.jsontext import TOO_DEEP, json_text
+
+    deep: list[Any] = []
+    for _ in range(100_000):
+        deep = [deep]
+    assert json_text(deep) == TOO_DEEP
+    assert json_text({"k": f"é{CSI}\ud800"}) == '{"k": "é\\u009b31m\\ud800"}'
+    assert json_text(2**80) == str(2**80)

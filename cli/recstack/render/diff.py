@@ -35,6 +35,7 @@ from recstack.diffing.model import (
 )
 from recstack.inert import inert, inert_json, inert_line
 from recstack.render import markdown as md
+from recstack.render.jsontext import json_text
 from recstack.render.textdiff import Line, changed_window, line_diff, word_diff
 
 SUMMARY_ORDER = (CHANGED, ADDED, REMOVED, ERROR, EQUIVALENT, SAME)
@@ -57,12 +58,7 @@ def summary_line(files: list[FileDiff]) -> str:
 
 
 def short_json(value: Any, limit: int = MAX_VALUE) -> str:
-    text = value if isinstance(value, str) and limit == 0 else None
-    if text is None:
-        try:
-            text = inert_json(json.dumps(value, ensure_ascii=False, sort_keys=False))
-        except (TypeError, ValueError):
-            text = repr(value)
+    text = value if isinstance(value, str) and limit == 0 else json_text(value)
     if limit and len(text) > limit:
         text = text[: limit - 1] + "…"
     return text

@@ -17,6 +17,7 @@ from rich.markup import escape
 from recstack.inert import inert_json, inert_line
 from recstack.normalize import CHANGED, ERROR, UNCHANGED, Change, FileResult
 from recstack.problems import Problem
+from recstack.render.jsontext import json_text
 from recstack.volatile import PROFILES, RULES, VolatileRule
 
 WRITE = "write"
@@ -76,7 +77,7 @@ def _plural(count: int, one: str, many: str) -> str:
 
 def value_text(value: Any) -> str:
     """A JSON value on one short line."""
-    text = inert_json(json.dumps(value, ensure_ascii=False))
+    text = json_text(value)
     return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 3] + "..."
 
 

@@ -26,6 +26,7 @@ from recstack.model import Recording, RequestShape
 from recstack.reassemble import Answer, Choice, ErrorInfo
 from recstack.reassemble.common import lst, obj
 from recstack.render import markdown as md
+from recstack.render.jsontext import json_text
 
 # Request parameters worth a glance (top level, or inside Ollama ``options`` /
 # GenAI ``config`` / ``generation_config``).
@@ -162,7 +163,7 @@ def _clip(text: str, full: bool, limit: int = MAX_CHARS) -> tuple[str, bool]:
 def _scalar(value: Any) -> str:
     if isinstance(value, str):
         return value
-    return inert_json(json.dumps(value, ensure_ascii=False))
+    return json_text(value)
 
 
 def part_text(content: Any) -> str:
@@ -193,9 +194,10 @@ def part_text(content: Any) -> str:
                 )
             elif kind == "tool_use" or "function_call" in part:
                 call = obj(part.get("function_call", part))
-                out.append(f"→ {call.get('name')}({_scalar(call.get('input', call.get('args')))})")
+                name, args = _scalar(call.get("name")), _scalar(call.get("input", call.get("args")))
+                out.append(f"→ {name}({args})")
             elif kind:
-                out.append(f"[{kind}]")
+                out.append(f"[{_scalar(kind)}]")
     return "\n".join(out)
 
 
@@ -204,7 +206,8 @@ def _calls_text(calls: Any) -> list[str]:
     for call in lst(calls):
         function = obj(call).get("function")
         if isinstance(function, dict):
-            lines.append(f"→ {function.get('name')}({_scalar(function.get('arguments'))})")
+            name, args = _scalar(function.get("name")), _scalar(function.get("arguments"))
+            lines.append(f"→ {name}({args})")
     return lines
 
 
@@ -214,7 +217,8 @@ def request_messages(recording: Recording) -> list[tuple[str, str]]:
     if recording.shape is RequestShape.TOOL:
         return [("kwargs", _scalar(req.get("kwargs")))]
     if recording.shape is RequestShape.FILE_PROCESSOR:
-        return [("file", f"{req.get('file_id')} (provider {req.get('provider')})")]
+        file_id, provider = _scalar(req.get("file_id")), _scalar(req.get("provider"))
+        return [("file", f"{file_id} (provider {provider})")]
     body = recording.request_body
     out: list[tuple[str, str]] = []
     for key in ("system", "instructions", "system_instruction"):
@@ -225,7 +229,7 @@ def request_messages(recording: Recording) -> list[tuple[str, str]]:
             continue
         text = part_text(message.get("content"))
         lines = ([text] if text else []) + _calls_text(message.get("tool_calls"))
-        out.append((str(message.get("role") or "?"), "\n".join(lines)))
+        out.append((_scalar(message.get("role") or "?"), "\n".join(lines)))
     sources = (
         ("prompt", "prompt"),
         ("input", "user"),
@@ -242,7 +246,7 @@ def request_messages(recording: Recording) -> list[tuple[str, str]]:
                 if isinstance(item, dict):
                     content = item.get("content", item.get("parts"))
                     out.append(
-                        (str(item.get("role") or item.get("type") or role), part_text(content))
+                        (_scalar(item.get("role") or item.get("type") or role), part_text(content))
                     )
                 else:
                     out.append((role, part_text(item)))
@@ -258,15 +262,15 @@ def tool_names(body: dict[str, Any]) -> list[str]:
             continue
         function = tool.get("function")
         if isinstance(function, dict) and function.get("name"):
-            names.append(str(function["name"]))
+            names.append(_scalar(function["name"]))
         elif tool.get("name"):
-            names.append(str(tool["name"]))
+            names.append(_scalar(tool["name"]))
         elif isinstance(tool.get("function_declarations"), list):
             names += [
-                str(d.get("name")) for d in tool["function_declarations"] if isinstance(d, dict)
+                _scalar(d.get("name")) for d in tool["function_declarations"] if isinstance(d, dict)
             ]
         elif tool.get("type"):
-            names.append(f"[{tool['type']}]")
+            names.append(f"[{_scalar(tool['type'])}]")
     return names
 
 
@@ -297,7 +301,8 @@ def build_view(answer: Answer, recording: Recording, *, full: bool) -> View:
     method = recording.request.get("method")
     endpoint = meta.endpoint or "?"
     view.header.append(("test", meta.test_id or "—"))
-    view.header.append(("endpoint", f"{method} {endpoint}" if method else endpoint))
+    endpoint = f"{_scalar(method)} {endpoint}" if method else endpoint
+    view.header.append(("endpoint", endpoint))
     model = meta.model or "—"
     answered = answer.extra.get("model")
     if isinstance(answered, str) and answered and answered != meta.model:
@@ -340,7 +345,7 @@ def pretty_arguments(arguments: str | None) -> tuple[str, bool]:
     if arguments is None:
         return "", False
     try:
-        return inert_json(json.dumps(json.loads(arguments), indent=2, ensure_ascii=False)), True
+        return json_text(json.loads(arguments), indent=2), True
     except (ValueError, RecursionError):  # not JSON, or nested too deeply to pretty-print
         return arguments, False
 
@@ -449,7 +454,7 @@ def _rich_answer(answer: Answer, console: Console, *, full: bool) -> None:
     if answer.models is not None:
         _rich_models(answer.models, console)
     if answer.kind == "passthrough" and "body" in answer.extra:
-        body = inert_json(json.dumps(answer.extra["body"], indent=2, ensure_ascii=False))
+        body = json_text(answer.extra["body"], indent=2)
         console.print(_text(_clip(body, full, MAX_BODY)[0]))
     if answer.error is not None:
         console.print(_text(f"error: {error_text(answer.error)}", style="bold red"))
@@ -528,7 +533,7 @@ def render_markdown(answer: Answer, recording: Recording, *, full: bool) -> str:
     if answer.models is not None:
         out += _markdown_models(answer.models)
     if answer.kind == "passthrough" and "body" in answer.extra:
-        body = inert_json(json.dumps(answer.extra["body"], indent=2, ensure_ascii=False))
+        body = json_text(answer.extra["body"], indent=2)
         out += [md.fence(_clip(body, full, MAX_BODY)[0], "json"), ""]
     if answer.error is not None:
         out.append(f"**error:** {md.text(error_text(answer.error))}")
