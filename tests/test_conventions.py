@@ -27,8 +27,14 @@ BAD_FILES: dict[str, bytes] = {
     "nan.json": b'{"request": {}, "response": {"body": NaN}}',
     "binary.json": b'{"request": "\xff\xfe"}',
     "truncated.json": b'{\n  "request": {\n    "url": "http://x"',
-    "array.json": b"[1, 2, 3]\n",
     "garbage.json": b'{"request": {}, "response": {}} trailing',
+}
+# JSON files that are no recordings: skipped (and counted) when found in a directory,
+# reported when named explicitly.
+OTHER_JSON: dict[str, bytes] = {
+    "array.json": b"[1, 2, 3]\n",
+    "package.json": b'{"name": "web", "version": "1.0.0"}\n',
+    "tsconfig.json": b'{\n  // comments are not JSON\n  "compilerOptions": {}\n}\n',
 }
 
 
@@ -36,7 +42,7 @@ BAD_FILES: dict[str, bytes] = {
 def bad_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "bad"
     folder.mkdir()
-    for name, raw in BAD_FILES.items():
+    for name, raw in {**BAD_FILES, **OTHER_JSON}.items():
         (folder / name).write_bytes(raw)
     return folder
 
@@ -60,8 +66,18 @@ def test_bad_files_get_one_line_each_and_exit_1(args: tuple[str, ...], bad_dir: 
     shutil.copy(EXAMPLES / "chat-stream.json", bad_dir / "good.json")
     result = run_process(*args, bad_dir)
     assert result.exit_code == 1, result.stderr
-    assert "Traceback" not in result.stdout + result.stderr
-    _one_line_each(result.stdout + result.stderr, bad_dir)
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output
+    _one_line_each(output, bad_dir)
+    for name in OTHER_JSON:  # found by walking: skipped, counted, not reported
+        assert name not in output
+    if args[-1] != "json":  # the summary line counts them
+        assert "3 other JSON files skipped" in output
+    explicit = run_process(*args, *(bad_dir / name for name in OTHER_JSON))
+    assert explicit.exit_code == 1
+    for name in OTHER_JSON:  # named explicitly: reported
+        lines = [line for line in explicit.stderr.splitlines() + explicit.stdout.splitlines()]
+        assert len([line for line in lines if name in line]) == 1, (name, lines)
 
 
 def test_diff_of_bad_files_never_tracebacks(bad_dir: Path, tmp_path: Path) -> None:

@@ -306,7 +306,7 @@ def test_validate_file_returns_problems_in_file_order(tmp_path: Path) -> None:
     data = _base(STREAM_FILE, INLINE_STREAM)
     data["response"]["body"][1]["__data__"]["choices"] = "x"
     data["request"]["method"] = 1
-    problems = validate_file(_write(tmp_path / "two.json", data))
+    problems = validate_file(_write(tmp_path / "two.json", data)).problems
     assert [p.pointer for p in problems] == ["/request/method", "/response/body/1/__data__/choices"]
     assert problems[0].line < problems[1].line
 
@@ -347,7 +347,7 @@ def test_json_format_is_exactly_the_documented_object(mixed: Path) -> None:
     result = run("validate", mixed, "--format", "json")
     assert result.exit_code == 1
     report = json.loads(result.stdout)
-    assert list(report) == ["files", "valid", "invalid", "errors", "warnings"]
+    assert list(report) == ["files", "valid", "invalid", "skipped", "errors", "warnings"]
     assert (report["files"], report["valid"], report["invalid"]) == (4, 2, 2)
     for error in report["errors"]:
         assert list(error) == ["path", "line", "column", "pointer", "message", "rule"]
@@ -387,7 +387,7 @@ def test_exit_codes(tmp_path: Path, mixed: Path) -> None:
     missing = run("validate", good, tmp_path / "nope.json")
     assert missing.exit_code == 2
     assert f"{tmp_path / 'nope.json'}: no such file or directory" in missing.stderr
-    assert missing.stdout.splitlines()[-1] == "1 file: 1 valid, 0 invalid; 1 path not found"
+    assert missing.stdout.splitlines()[-1] == "1 file: 1 valid, 0 invalid; 1 path not usable"
     bad_schema = tmp_path / "schema.json"
     bad_schema.write_text("{not json")
     unreadable = run("validate", good, "--schema", bad_schema)
@@ -522,7 +522,7 @@ def test_help_has_examples() -> None:
 @pytest.mark.parametrize("data", [INLINE_STREAM, INLINE_DICT], ids=["stream", "dict"])
 def test_inline_fallback_fixtures_are_valid(data: dict[str, Any], tmp_path: Path) -> None:
     # The corrupted-copy tests start from these when ../shared/recordings is absent.
-    assert validate_file(_write(tmp_path / "inline.json", data)) == []
+    assert validate_file(_write(tmp_path / "inline.json", data)).problems == []
 
 
 def test_unreadable_file_is_an_io_error(tmp_path: Path, mixed: Path) -> None:

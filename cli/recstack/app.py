@@ -18,6 +18,7 @@ import typer
 
 from recstack import __version__
 from recstack.commands import diff, normalize, show, validate
+from recstack.commands.helpfmt import tidy_help
 from recstack.output import EXIT_ERROR, error_line
 
 HELP = """\
@@ -31,6 +32,8 @@ Validate, show, diff and normalize recorded LLM API calls
   recstack diff --git origin/main            [dim]# review re-recordings[/dim]
   recstack normalize --check tests/          [dim]# noise check[/dim]
 """
+
+tidy_help()
 
 app = typer.Typer(
     name="recstack",
@@ -63,8 +66,18 @@ def _root(
     """Validate, show, diff and normalize recorded LLM API calls."""
 
 
-for _module in (validate, show, diff, normalize):
-    _module.register(app)
+# The command list, once: each module defines a function of the command's name and
+# its EPILOG (examples); tests and docs read the list from the app.
+COMMANDS = (validate, show, diff, normalize)
+
+for _module in COMMANDS:
+    _name = _module.__name__.rsplit(".", 1)[-1]
+    if hasattr(_module, _name):
+        app.command(_name, epilog=_module.EPILOG, cls=getattr(_module, "COMMAND_CLASS", None))(
+            getattr(_module, _name)
+        )
+    else:  # not yet converted
+        _module.register(app)
 
 
 class Terminated(BaseException):

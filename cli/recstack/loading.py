@@ -25,6 +25,7 @@ import orjson
 from recstack import jsonnumbers, writing
 from recstack.locate import byte_line_col, find_duplicate_keys, line_col, locate, value_offset
 from recstack.problems import Problem, RecstackError
+from recstack.replay_rules import looks_like_recording_name
 from recstack.snapshot import NotRegularFile, Snapshot, read_snapshot
 
 # The deepest nesting of objects and arrays that any command accepts, checked when a
@@ -491,13 +492,59 @@ def load_recording(path: Path | str, *, check_duplicates: bool = False) -> Loade
     return recording_from_bytes(read_bytes(path), path, check_duplicates=check_duplicates)
 
 
+class NotARecording(RecstackError):
+    """Valid JSON that is not a recording at all: not an object, or an object with
+    neither ``request`` nor ``response`` (``package.json``, a dashboard)."""
+
+
+def is_recording_like(data: Any) -> bool:
+    """An object with ``request`` or ``response``: a recording, maybe a broken one."""
+    return isinstance(data, dict) and ("request" in data or "response" in data)
+
+
+def in_recording_place(path: Path | str) -> bool:
+    """Named or placed like a recording: a folder called ``recordings``, or an upstream
+    recording name (``<64 hex>.json``, ``models-<hash>-<digest>.json``, ``<12 hex>.json``)."""
+    path = Path(path)
+    return path.parent.name == "recordings" or looks_like_recording_name(path.name)
+
+
+def is_other_json(path: Path | str, raw: bytes | None, data: Any = None, *, parsed: bool) -> bool:
+    """Whether a file found by walking a directory is some other JSON file (skipped and
+    counted) rather than a recording, maybe a broken one (reported).
+
+    Anything in a recording's place is a recording. Elsewhere: parsed data without
+    ``request`` and ``response``; bytes that do not parse and never mention either
+    (a ``tsconfig.json`` with comments). An empty file is a broken recording.
+    """
+    if in_recording_place(path):
+        return False
+    if parsed:
+        return not is_recording_like(data)
+    if raw is None or not raw.strip():
+        return False
+    return b'"request"' not in raw and b'"response"' not in raw
+
+
+def skippable(path: Path | str, exc: RecstackError, raw: bytes | None) -> bool:
+    """Whether a file found by walking that failed to load is some other JSON file."""
+    if isinstance(exc, NotARecording):
+        return not in_recording_place(path)
+    return exc.problem.rule == "json" and is_other_json(path, raw, parsed=False)
+
+
 def recording_from_bytes(raw: bytes, path: Path | str, *, check_duplicates: bool = False) -> Loaded:
-    """:func:`load_recording` for bytes already read (e.g. an old version from git)."""
+    """:func:`load_recording` for bytes already read (e.g. an old version from git).
+
+    Raises :class:`NotARecording` for JSON that is no recording at all, and a
+    RecstackError (rule ``shape``) for an object whose ``request`` or ``response``
+    is missing or not an object.
+    """
     name = str(path)
     data, problems = parse(raw, name, check_duplicates=check_duplicates)
     loaded = Loaded(Path(path), raw, data, problems)
     if not isinstance(data, dict):
-        raise RecstackError(
+        raise NotARecording(
             Problem(
                 name,
                 f"not a recording: the top level is a JSON {json_kind(data)}, not an object",
@@ -505,6 +552,10 @@ def recording_from_bytes(raw: bytes, path: Path | str, *, check_duplicates: bool
                 1,
                 rule="shape",
             )
+        )
+    if "request" not in data and "response" not in data:
+        raise NotARecording(
+            Problem(name, "not a recording: no 'request' and no 'response'", 1, 1, rule="shape")
         )
     for key in ("request", "response"):
         if not isinstance(data.get(key), dict):

@@ -1,16 +1,27 @@
 """Terminal conventions shared by every command: colour, progress, exit codes.
 
-Rich output on a terminal, plain text when piped, ``NO_COLOR`` respected, progress
-on stderr only when stderr is a terminal.
+Rich output on a terminal, plain text when piped; ``--color auto|always|never``
+(``auto``: ``NO_COLOR`` turns colour off, ``FORCE_COLOR`` on, else colour on a
+terminal); progress on stderr only when stderr is a terminal.
+
+Exit codes, the same for every command:
+
+===  =====================================================================
+0    nothing to report
+1    findings: an invalid or unreadable recording, a difference, a file
+     that would change (``--check``, ``--diff``, dry runs)
+2    usage errors, a bad configuration, paths that cannot be read, nothing
+     to read, git errors
+===  =====================================================================
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from recstack.inert import inert_line
 
@@ -25,8 +36,15 @@ EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 
 
-def color_allowed(stream: object = None) -> bool:
-    """True when colour may be used on ``stream`` (default stdout)."""
+COLOR_MODES = ("auto", "always", "never")
+
+
+def color_allowed(stream: object = None, mode: str = "auto") -> bool:
+    """True when colour may be used on ``stream`` (default stdout) under ``--color MODE``."""
+    if mode == "always":
+        return True
+    if mode == "never":
+        return False
     if os.environ.get("NO_COLOR", "") != "":
         return False
     if os.environ.get("FORCE_COLOR", "") != "":
@@ -42,12 +60,12 @@ def is_terminal(stream: object = None) -> bool:
     return bool(isatty and isatty())
 
 
-def make_console(*, stderr: bool = False) -> Console:
-    """A rich console for stdout (or stderr) that honours NO_COLOR and pipes."""
+def make_console(*, stderr: bool = False, color: str = "auto") -> Console:
+    """A rich console for stdout (or stderr) that honours ``--color``, NO_COLOR and pipes."""
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
-    colour = color_allowed(stream)
+    colour = color_allowed(stream, color)
     return Console(
         file=stream,
         no_color=not colour,
@@ -57,6 +75,45 @@ def make_console(*, stderr: bool = False) -> Console:
         soft_wrap=not is_terminal(stream),
         emoji=False,
     )
+
+
+class Output:
+    """Where a renderer writes: stdout, whether it is a terminal, whether colour is on,
+    and a rich console made on first use (plain formats never pay for rich)."""
+
+    def __init__(self, stream: TextIO | None = None, *, color: str = "auto") -> None:
+        self.stream: TextIO = stream if stream is not None else sys.stdout
+        self.color_mode = color
+        self.terminal = is_terminal(self.stream)
+        self.color = color_allowed(self.stream, color)
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(
+                file=self.stream,
+                no_color=not self.color,
+                color_system="auto" if self.color else None,
+                force_terminal=self.color or None,
+                highlight=False,
+                soft_wrap=not self.terminal,
+                emoji=False,
+            )
+        return self._console
+
+    @property
+    def styled(self) -> bool:
+        """True when rich styling reaches a reader (a terminal, or colour forced)."""
+        return self.terminal or self.color
+
+    def write(self, text: str) -> None:
+        self.stream.write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
 
 
 def error_line(message: str) -> None:
@@ -100,6 +157,29 @@ def progress_bar(
     with progress:
         progress.add_task(label, total=total)
         yield progress
+
+
+Advance = Callable[[int], None]
+
+
+def _no_progress(count: int = 1) -> None:
+    return None
+
+
+@contextmanager
+def progress(total: int, label: str) -> Iterator[Advance]:
+    """A callback ``advance(n)`` for a library function's ``progress`` parameter,
+    drawing a bar on stderr when it is a terminal and the run is worth it."""
+    with progress_bar(total, label) as bar:
+        if bar is None:
+            yield _no_progress
+        else:
+            task = bar.task_ids[0]
+
+            def advance(count: int = 1) -> None:
+                bar.advance(task, count)
+
+            yield advance
 
 
 def track(items: Iterable[T], total: int, label: str) -> Iterator[T]:

@@ -55,6 +55,23 @@ class Selection:
     files: list[Candidate] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # unusable arguments (exit 2)
     vanished: list[str] = field(default_factory=list)  # stdin paths that no longer exist
+    arguments: tuple[str, ...] = ()  # what was asked for (for messages)
+    from_stdin: bool = False  # some paths were read from stdin
+
+    def nothing_read(self, recordings: int, skipped: int) -> Problem | None:
+        """The problem of a run that read no recording at all (exit 2), or None.
+
+        Paths from stdin may well be none (no file changed, only deletions): that is
+        not a problem. Neither is a run whose arguments already failed.
+        """
+        if recordings or self.problems or (self.from_stdin and not self.files):
+            return None
+        where = " ".join(self.arguments) or os.curdir
+        if skipped:
+            message = f"no recordings: {skipped} JSON file(s) found, none is a recording"
+        else:
+            message = "no recordings to read"
+        return Problem(where, message, rule="io")
 
     @property
     def paths(self) -> list[Path]:
@@ -192,6 +209,8 @@ def select(
     """The files ``args`` name (see the module docstring); never raises for bad paths."""
     config = config or Config()
     walker = _Walker(config, exclude, pattern)
+    walker.selection.arguments = tuple(args or ())
+    walker.selection.from_stdin = STDIN in (args or ())
     if not args and config.include:
         walker.include(config)
         return walker.selection

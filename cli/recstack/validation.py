@@ -1,30 +1,35 @@
 """Validate recordings: strict JSON, the schema, then the consistency rules.
 
 ``validate_file`` checks one file and returns its problems (never raises for bad
-input); ``validate_paths`` runs it over many files on several cores and sums up.
+input); ``validate_paths`` runs it over the selected files on several cores and sums
+up in a :class:`ValidationReport`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from recstack import rules
-from recstack.loading import Loaded, discover, load
+from recstack.loading import Loaded, is_other_json, parse, read_bytes, skippable
 from recstack.parallel import pmap
 from recstack.problems import Problem, RecstackError
 from recstack.recording import Recording
 from recstack.schema import Schema, load_schema
+from recstack.selection import Selection
 
 
 @dataclass
 class FileResult:
-    """The outcome for one file."""
+    """The outcome for one file: its problems, or skipped (JSON that is no recording,
+    found by walking a directory)."""
 
     path: str
     problems: list[Problem] = field(default_factory=list)
+    skipped: bool = False
 
     @property
     def errors(self) -> list[Problem]:
@@ -40,11 +45,14 @@ class FileResult:
 
 
 @dataclass
-class Report:
-    """The outcome of a run: one result per file found, plus paths that do not exist."""
+class ValidationReport:
+    """The outcome of a run: one result per recording, what was skipped, what could
+    not be used."""
 
     results: list[FileResult] = field(default_factory=list)
-    missing: list[Problem] = field(default_factory=list)
+    unusable: list[Problem] = field(default_factory=list)  # paths that could not be used
+    skipped: list[str] = field(default_factory=list)  # JSON files that are no recordings
+    vanished: list[str] = field(default_factory=list)  # stdin paths that no longer exist
 
     @property
     def files(self) -> int:
@@ -67,9 +75,13 @@ class Report:
         return [p for r in self.results for p in r.warnings]
 
     @property
-    def io_errors(self) -> list[Problem]:
-        """Paths that do not exist and files that cannot be read."""
-        return [*self.missing, *(p for p in self.errors if p.rule == "io")]
+    def problems(self) -> list[Problem]:
+        """Paths that could not be used and files that could not be read (exit 2)."""
+        return [*self.unusable, *(p for p in self.errors if p.rule == "io")]
+
+    @property
+    def findings(self) -> bool:
+        return self.invalid > 0
 
 
 def validate_data(data: Any, schema: Schema) -> list[rules.Finding]:
@@ -94,52 +106,99 @@ def validate_loaded(loaded: Loaded, schema: Schema) -> list[Problem]:
     return sorted(problems, key=_position)
 
 
-def validate_file(path: Path | str, schema: Schema | None = None) -> list[Problem]:
-    """Every problem of one file (empty: valid). Never raises for bad input."""
+def validate_file(
+    path: Path | str,
+    schema: Schema | None = None,
+    *,
+    explicit: bool = True,
+    ignore: Collection[str] = (),
+) -> FileResult:
+    """Every problem of one file (none: valid). Never raises for bad input.
+
+    ``explicit=False`` (found by walking a directory): JSON that is no recording at all
+    is skipped. Problems of a rule in ``ignore`` are left out.
+    """
     schema = schema or load_schema()
+    name = str(path)
+    raw: bytes | None = None
     try:
-        loaded = load(path, check_duplicates=True)
+        raw = read_bytes(path)
+        data, parse_problems = parse(raw, name, check_duplicates=True)
     except RecstackError as exc:
-        return [exc.problem]
-    return validate_loaded(loaded, schema)
+        if not explicit and skippable(path, exc, raw):
+            return FileResult(name, skipped=True)
+        problems = [exc.problem]
+    else:
+        if not explicit and is_other_json(path, raw, data, parsed=True):
+            return FileResult(name, skipped=True)
+        problems = validate_loaded(Loaded(Path(path), raw, data, parse_problems), schema)
+    return FileResult(name, [p for p in problems if p.rule not in ignore])
 
 
 def _position(problem: Problem) -> tuple[int, int]:
     return (problem.line or 0, problem.column or 0)
 
 
-def _validate_job(job: tuple[str, str | None]) -> list[Problem]:
+@dataclass(frozen=True)
+class _Job:
+    path: str
+    explicit: bool
+
+
+@dataclass(frozen=True)
+class _Settings:
+    schema_path: str | None
+    ignore: frozenset[str]
+
+
+def _validate_job(job: _Job, settings: _Settings) -> FileResult:
     """Worker entry point (module level, picklable): one file against a schema path."""
-    path, schema_path = job
-    return validate_file(path, load_schema(schema_path))
+    schema = load_schema(settings.schema_path)
+    return validate_file(job.path, schema, explicit=job.explicit, ignore=settings.ignore)
 
 
-def validate_files(
-    paths: Sequence[Path | str], *, schema_path: Path | str | None = None, jobs: int | None = None
-) -> Iterable[FileResult]:
-    """Validate files in parallel, results in input order."""
-    schema_arg = str(schema_path) if schema_path else None
-    load_schema(schema_arg)  # load before forking, so workers inherit it (and fail early)
-    work = [(str(p), schema_arg) for p in paths]
-    for (path, _), problems in zip(work, pmap(_validate_job, work, jobs=jobs), strict=True):
-        yield FileResult(path, problems)
+def check_rule_ids(ids: Iterable[str]) -> None:
+    """Raise a RecstackError (exit 2) naming an unknown rule id."""
+    known = rules.descriptions()
+    for rule_id in ids:
+        if rule_id not in known:
+            raise RecstackError(
+                Problem(
+                    "--ignore",
+                    f"unknown rule {rule_id!r} (see recstack validate --list-rules)",
+                    rule="usage",
+                )
+            )
 
 
 def validate_paths(
-    args: Sequence[str],
+    selection: Selection,
     *,
     schema_path: Path | str | None = None,
+    ignore: Iterable[str] = (),
     jobs: int | None = None,
-    stdin: TextIO | None = None,
-    progress: Callable[[Iterable[FileResult], int], Iterable[FileResult]] | None = None,
-) -> Report:
-    """Discover files under ``args`` (``-`` = paths on stdin, default ``.``) and validate them.
+    progress: Callable[[int], None] | None = None,
+) -> ValidationReport:
+    """Validate the selected files on ``jobs`` processes (results in order).
 
-    ``progress(results, total)`` may wrap the stream of results (e.g. a progress bar).
-    Raises RecstackError (rule ``schema-file``) when the schema cannot be loaded.
+    ``progress(n)`` is called as files are done. Raises RecstackError when the schema
+    cannot be loaded (rule ``schema-file``) or a rule id in ``ignore`` is unknown.
     """
-    found = discover(args, stdin=stdin)
-    results = validate_files(found.files, schema_path=schema_path, jobs=jobs)
-    if progress is not None:
-        results = progress(results, len(found.files))
-    return Report(list(results), found.missing)
+    ignore = frozenset(ignore)
+    check_rule_ids(ignore)
+    schema_arg = str(schema_path) if schema_path else None
+    load_schema(schema_arg)  # load before forking, so workers inherit it (and fail early)
+    work = [_Job(str(c.path), c.explicit) for c in selection.files]
+    report = ValidationReport(unusable=list(selection.problems), vanished=list(selection.vanished))
+    job = partial(_validate_job, settings=_Settings(schema_arg, ignore))
+    for result in pmap(job, work, jobs=jobs):
+        if result.skipped:
+            report.skipped.append(result.path)
+        else:
+            report.results.append(result)
+        if progress is not None:
+            progress(1)
+    empty = selection.nothing_read(len(report.results), len(report.skipped))
+    if empty is not None:
+        report.unusable.append(empty)
+    return report

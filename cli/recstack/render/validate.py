@@ -1,9 +1,10 @@
 """Rendering of ``recstack validate`` results: text (rich on a terminal), JSON, GitHub annotations.
 
-JSON shape: ``{"files", "valid", "invalid", "errors": [...], "warnings": [...]}``; each
-entry is ``{"path", "line", "column", "pointer", "message", "rule"}``. Warnings (duplicate
-keys) are kept apart in ``warnings`` so that ``errors`` holds exactly what makes a file
-invalid; paths that do not exist are in ``errors`` with rule ``io``.
+Formats (:data:`FORMATS`): ``text``, ``json``, ``github``. JSON shape: ``{"files",
+"valid", "invalid", "skipped", "errors": [...], "warnings": [...]}``; each entry is
+``{"path", "line", "column", "pointer", "message", "rule"}``. Warnings (duplicate keys)
+are kept apart in ``warnings`` so that ``errors`` holds exactly what makes a file
+invalid; paths that cannot be used are in ``errors`` with rule ``io``.
 
 File names, pointers and messages quote recordings: in text and in GitHub annotations
 their control characters are shown as escapes (:mod:`recstack.inert`).
@@ -12,30 +13,32 @@ their control characters are shown as escapes (:mod:`recstack.inert`).
 from __future__ import annotations
 
 import json
-from typing import Any
-
-from rich.console import Console
-from rich.text import Text
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from recstack.inert import inert_line
+from recstack.output import Output
 from recstack.problems import Problem
-from recstack.validation import Report
+from recstack.render.common import plural, run_notes
+from recstack.validation import ValidationReport
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 ENTRY_KEYS = ("path", "line", "column", "pointer", "message", "rule")
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-def summary(report: Report) -> str:
-    """``N files: V valid, I invalid (E errors, W warnings)[, M paths not found]``."""
-    text = f"{_plural(report.files, 'file')}: {report.valid} valid, {report.invalid} invalid"
+def summary(report: ValidationReport) -> str:
+    """``N files: V valid, I invalid (E errors, W warnings)[; K other JSON files skipped]
+    [; M paths not usable]``."""
+    text = f"{plural(report.files, 'file')}: {report.valid} valid, {report.invalid} invalid"
     errors, warnings = len(report.errors), len(report.warnings)
     if errors or warnings:
-        text += f" ({_plural(errors, 'error')}, {_plural(warnings, 'warning')})"
-    if report.missing:
-        text += f"; {_plural(len(report.missing), 'path')} not found"
+        text += f" ({plural(errors, 'error')}, {plural(warnings, 'warning')})"
+    for note in run_notes(report.skipped, report.vanished):
+        text += f"; {note}"
+    if report.unusable:
+        text += f"; {plural(len(report.unusable), 'path')} not usable"
     return text
 
 
@@ -48,6 +51,8 @@ def problem_line(problem: Problem) -> str:
 
 
 def _styled(problem: Problem) -> Text:
+    from rich.text import Text
+
     text = Text()
     text.append(inert_line(problem.location()), style="bold")
     text.append(": ")
@@ -62,37 +67,38 @@ def _styled(problem: Problem) -> Text:
     return text
 
 
-def render_text(report: Report, console: Console) -> None:
-    """One line per problem, in file order, then the summary line."""
-    for result in report.results:
-        for problem in result.problems:
-            if console.no_color:
-                console.out(problem_line(problem), highlight=False)
-            else:
-                console.print(_styled(problem), soft_wrap=True)
+def render_text(report: ValidationReport, out: Output) -> None:
+    """One line per problem, in file order, then the summary line (styled on a terminal)."""
+    problems = [p for result in report.results for p in result.problems]
     line = summary(report)
-    if console.no_color:
-        console.out(line, highlight=False)
-    else:
-        console.print(Text(line, style="bold red" if report.invalid else "bold green"))
+    if not out.styled:
+        out.write("".join(problem_line(p) + "\n" for p in problems) + line + "\n")
+        return
+    from rich.text import Text
+
+    console = out.console
+    for problem in problems:
+        console.print(_styled(problem), soft_wrap=True)
+    console.print(Text(line, style="bold red" if report.invalid else "bold green"))
 
 
 def entry(problem: Problem) -> dict[str, Any]:
     return {key: getattr(problem, key) for key in ENTRY_KEYS}
 
 
-def to_json(report: Report) -> dict[str, Any]:
+def to_json(report: ValidationReport) -> dict[str, Any]:
     return {
         "files": report.files,
         "valid": report.valid,
         "invalid": report.invalid,
-        "errors": [entry(p) for p in [*report.missing, *report.errors]],
+        "skipped": report.skipped,
+        "errors": [entry(p) for p in [*report.unusable, *report.errors]],
         "warnings": [entry(p) for p in report.warnings],
     }
 
 
-def render_json(report: Report) -> str:
-    return json.dumps(to_json(report), indent=2) + "\n"
+def render_json(report: ValidationReport, out: Output) -> None:
+    out.write(json.dumps(to_json(report), indent=2) + "\n")
 
 
 def _escape_data(value: str) -> str:
@@ -117,22 +123,41 @@ def github_line(problem: Problem) -> str:
     return f"::{problem.severity} {','.join(props)}::{data}"
 
 
-def render_github(report: Report) -> str:
-    problems = [*report.missing, *(p for r in report.results for p in r.problems)]
-    return "".join(github_line(p) + "\n" for p in problems) + summary(report) + "\n"
+def render_github(report: ValidationReport, out: Output) -> None:
+    problems = [*report.unusable, *(p for r in report.results for p in r.problems)]
+    out.write("".join(github_line(p) + "\n" for p in problems) + summary(report) + "\n")
 
 
-def render_rules_text(descriptions: dict[str, str], console: Console) -> None:
+FORMATS: dict[str, Callable[[ValidationReport, Output], None]] = {
+    "text": render_text,
+    "json": render_json,
+    "github": render_github,
+}
+
+
+# --- --list-rules ---------------------------------------------------------------------
+
+
+def render_rules_text(descriptions: dict[str, str], out: Output) -> None:
     width = max(map(len, descriptions))
+    if not out.styled:
+        out.write("".join(f"{k:<{width}}  {v}\n" for k, v in descriptions.items()))
+        return
+    from rich.text import Text
+
     for rule_id, description in descriptions.items():
-        if console.no_color:
-            console.out(f"{rule_id:<{width}}  {description}", highlight=False)
-        else:
-            line = Text(f"{rule_id:<{width}}", style="bold cyan")
-            line.append(f"  {description}")
-            console.print(line, soft_wrap=True)
+        line = Text(f"{rule_id:<{width}}", style="bold cyan")
+        line.append(f"  {description}")
+        out.console.print(line, soft_wrap=True)
 
 
-def render_rules_json(descriptions: dict[str, str]) -> str:
+def render_rules_json(descriptions: dict[str, str], out: Output) -> None:
     rows = [{"rule": rule_id, "description": text} for rule_id, text in descriptions.items()]
-    return json.dumps(rows, indent=2) + "\n"
+    out.write(json.dumps(rows, indent=2) + "\n")
+
+
+RULES_FORMATS: dict[str, Callable[[dict[str, str], Output], None]] = {
+    "text": render_rules_text,
+    "json": render_rules_json,
+    "github": render_rules_text,
+}

@@ -1,0 +1,21 @@
+"""Small pieces of wording every renderer shares."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 file``, ``2 files`` (``many`` for irregular plurals: ``mismatches``)."""
+    return f"{count} {word if count == 1 else many or word + 's'}"
+
+
+def run_notes(skipped: Sequence[str], vanished: Sequence[str]) -> list[str]:
+    """What a run passed over, for its summary line: JSON files that are no recordings
+    (found by walking) and paths read from stdin that no longer exist."""
+    notes = []
+    if skipped:
+        notes.append(f"{plural(len(skipped), 'other JSON file')} skipped")
+    if vanished:
+        notes.append(f"{plural(len(vanished), 'deleted path')} from stdin skipped")
+    return notes
