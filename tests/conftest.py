@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,22 @@ EXAMPLES = ROOT / "examples"
 SHARED = ROOT.parent / "shared" / "recordings"
 REAL = SHARED / "real"
 PAIRS = SHARED / "pairs"
+
+
+def _tree_digest(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def examples_stay_untouched() -> Iterator[None]:
+    """No test may write to the repository's examples (a command run without a PATH
+    reads the current directory: tests give paths, or chdir to a temp folder)."""
+    before = _tree_digest(EXAMPLES)
+    yield
+    changed = sorted(k for k, v in _tree_digest(EXAMPLES).items() if before.get(k) != v)
+    assert not changed, f"a test rewrote examples/: {changed}"
 
 
 def real_files() -> list[Path]:

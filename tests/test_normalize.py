@@ -236,13 +236,13 @@ def test_default_profile_on_real_recordings(real_copy: Path) -> None:
     result = run("normalize", "--diff", real_copy)
     assert result.exit_code == 1  # files would change: a finding, as with --check
     out = result.stdout
-    assert 'obfuscation: "QmTXstGvpa8" (+14 other values) -> "" (15 chunks)' in out
-    assert 'response_id: "nPPMaZWQCp-xmPUPu9qtoA4" -> "rec-0c26a61a745b" (3 chunks)' in out
+    assert 'obfuscation: "QmTXstGvpa8" (+14 other values) -> "" (in 15 places)' in out
+    assert 'response_id: "nPPMaZWQCp-xmPUPu9qtoA4" -> "rec-0c26a61a745b" (in 3 places)' in out
     assert (
         'sdk_http_response.headers.Date: "Wed, 01 Apr 2026 10:29:48 GMT" -> '
-        '"Thu, 01 Jan 1970 00:00:00 GMT" (3 chunks)'
+        '"Thu, 01 Jan 1970 00:00:00 GMT" (in 3 places)'
     ) in out
-    assert 'message.id: "msg_812f019850cce212423fb87a" -> "rec-f22657bfd86d" (1 chunk)' in out
+    assert 'message.id: "msg_812f019850cce212423fb87a" -> "rec-f22657bfd86d" (in 1 place)' in out
     assert 'interaction.created: "2026-04-14T10:07:29Z" -> "1970-01-01T00:00:00Z"' in out
     assert "system_fingerprint" not in out  # kept: it names the backend build
     assert "tool_calls" not in out  # echoed by the next request: never rewritten
@@ -411,20 +411,20 @@ def test_bad_files_are_reported_and_the_rest_normalized(real_copy: Path) -> None
         "empty.json": b"",
         "truncated.json": b'{"request": {}, "response": {"body": [',
         "latin1.json": b'{"request": {}, "response": {"body": "\xe9"}}',
-        "array.json": b"[1, 2]\n",
     }
     for name, raw in bad.items():
         (real_copy / name).write_bytes(raw)
+    (real_copy / "array.json").write_bytes(b"[1, 2]\n")  # no recording: skipped, counted
     result = run("normalize", real_copy)
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
-    assert len(lines) == 4
+    assert len(lines) == 3
     for name, raw in bad.items():
         assert (real_copy / name).read_bytes() == raw
         prefix = f"recstack normalize: {real_copy / name}"
         assert sum(line.startswith(prefix) for line in lines) == 1
     assert "Traceback" not in result.stderr
-    assert result.stdout.splitlines()[-1].endswith(", 4 errors")
+    assert result.stdout.splitlines()[-1].endswith(", 3 errors, 1 other JSON file skipped")
     assert f"{DEFAULT_WOULD_CHANGE} changed" in result.stdout
 
 
@@ -462,7 +462,7 @@ def test_paths_on_stdin(real_copy: Path) -> None:
     ]
 
 
-def test_exit_codes(real_copy: Path) -> None:
+def test_exit_codes(real_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     clean = real_copy / MODEL_LISTS[0]
     assert run("normalize", "--check", clean).exit_code == 0
     assert run("normalize", "--check", real_copy / OPENAI_STREAM).exit_code == 1
@@ -470,9 +470,17 @@ def test_exit_codes(real_copy: Path) -> None:
     missing = run("normalize", real_copy / "nope.json", clean)
     assert missing.exit_code == 2
     assert f"{real_copy / 'nope.json'}: no such file or directory" in missing.stderr
+    monkeypatch.chdir(real_copy.parent)  # no PATH: the current directory (here: real/)
+    assert run("normalize", "--check").exit_code == 1
+    empty = real_copy.parent / "empty"
+    empty.mkdir()
+    monkeypatch.chdir(empty)
     no_paths = run("normalize")
     assert no_paths.exit_code == 2
-    assert "give at least one PATH" in no_paths.stderr
+    assert (
+        no_paths.stderr
+        == "recstack normalize: .: no recordings: no *.json file in this directory\n"
+    )
     assert run("normalize", "--profile", "nope", clean).exit_code == 2
     assert run("normalize", "--jobs", "-1", clean).exit_code == 2
 
@@ -488,7 +496,8 @@ def test_json_output(real_copy: Path) -> None:
         "unchanged": 82 - DEFAULT_WOULD_CHANGE,
         "renamed": 2,
         "errors": 0,
-        "missing": 0,
+        "skipped": 0,
+        "unusable": 0,
     }
     by_name = {Path(f["path"]).name: f for f in document["files"]}
     renamed = by_name[next(iter(RENAMED))]

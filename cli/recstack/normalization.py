@@ -22,18 +22,26 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from enum import Enum
 from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
 from recstack.diffing.ignore import Matcher, parse_sse_line, strip_recording
 from recstack.exactdiff import differences, equal
-from recstack.loading import io_problem, nested_too_deeply, read_file, recording_from_bytes
+from recstack.loading import (
+    io_problem,
+    nested_too_deeply,
+    read_file,
+    recording_from_bytes,
+    skippable,
+)
 from recstack.parallel import pmap
 from recstack.paths import ANY_KEY, DEEP, Part, find, join, parse
 from recstack.problems import Problem, RecstackError
+from recstack.selection import Selection
 from recstack.sse import split_field
 from recstack.volatile import (
     ALWAYS,
@@ -48,9 +56,23 @@ from recstack.volatile import (
 )
 from recstack.writing import RefusedWrite, canonical_bytes, write_if_changed
 
-CHANGED = "changed"
-UNCHANGED = "unchanged"
-ERROR = "error"
+
+class Status(str, Enum):
+    """What normalizing one file did (or would do)."""
+
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    ERROR = "error"
+    SKIPPED = "skipped"  # JSON that is no recording, found by walking a directory
+
+
+class Mode(str, Enum):
+    WRITE = "write"  # rewrite files in place
+    CHECK = "check"  # write nothing; list what would change
+    DIFF = "diff"  # write nothing; show what would change
+
+
+CHANGED, UNCHANGED, ERROR, SKIPPED = Status.CHANGED, Status.UNCHANGED, Status.ERROR, Status.SKIPPED
 
 
 @dataclass(frozen=True)
@@ -420,7 +442,7 @@ class FileResult:
     """What normalizing one file did (or would do)."""
 
     path: str
-    status: str  # changed | unchanged | error
+    status: Status
     changes: list[Change] = field(default_factory=list)
     renamed: Renamed | None = None
     problem: Problem | None = None
@@ -437,7 +459,9 @@ class FileResult:
         }
 
 
-def _process(path: str, profile: str, write: bool, tree: str | None = None) -> FileResult:
+def _process(
+    path: str, profile: str, write: bool, tree: str | None = None, explicit: bool = True
+) -> FileResult:
     """Read, normalize and (``write``) rewrite one file. Never raises for bad files.
 
     A file is left alone, and reported, when rewriting it could change more than its
@@ -445,12 +469,17 @@ def _process(path: str, profile: str, write: bool, tree: str | None = None) -> F
     rules never see it), or it would change and repeats a key (the rewrite would keep
     only the last value), or the new bytes, read back, differ from the old ones
     anywhere but in fields the profile rewrites. ``tree``: the folder the file was
-    found under (see :func:`recstack.writing.write_atomic`).
+    found under (see :func:`recstack.writing.write_atomic`). ``explicit=False`` (found
+    by walking): JSON that is no recording is skipped.
     """
+    raw: bytes | None = None
     try:
         snapshot = read_file(path)
+        raw = snapshot.raw
         loaded = recording_from_bytes(snapshot.raw, path, check_duplicates=True)
     except RecstackError as exc:
+        if not explicit and skippable(path, exc, raw):
+            return FileResult(path, SKIPPED)
         return FileResult(path, ERROR, problem=exc.problem)
     number = next((p for p in loaded.problems if p.rule == "number-range"), None)
     if number is not None:
@@ -532,9 +561,9 @@ def _sse_parsed(data: Any) -> Any:
     return {**data, "response": {**response, "body": lines}}
 
 
-def _job(item: tuple[str, str | None], profile: str, write: bool) -> FileResult:
+def _job(item: tuple[str, str | None, bool], profile: str, write: bool) -> FileResult:
     """:func:`_process` for :func:`recstack.parallel.pmap` (one picklable argument)."""
-    return _process(item[0], profile, write, item[1])
+    return _process(item[0], profile, write, item[1], item[2])
 
 
 def normalize_file(path: Path | str, profile: str = DEFAULT, *, write: bool = True) -> FileResult:
@@ -552,11 +581,70 @@ def normalize_files(
 ) -> Iterator[FileResult]:
     """:func:`normalize_file` over many files on ``jobs`` processes, results in order.
 
-    ``trees`` maps a path (``os.fspath``) to the folder it was found under
-    (:attr:`recstack.loading.Discovery.trees`); default: the folder holding it.
-    Each worker reads, normalizes and writes its own files: no file content travels
-    between processes.
+    ``trees`` maps a path (``os.fspath``) to the folder it was found under; default:
+    the folder holding it. Each worker reads, normalizes and writes its own files: no
+    file content travels between processes.
     """
     trees = trees or {}
-    items = [(os.fspath(p), trees.get(os.fspath(p))) for p in paths]
+    items = [(os.fspath(p), trees.get(os.fspath(p)), True) for p in paths]
     yield from pmap(partial(_job, profile=profile, write=write), items, jobs=jobs)
+
+
+@dataclass
+class NormalizeReport:
+    """The outcome of ``recstack normalize`` over a selection of files."""
+
+    profile: str
+    mode: Mode
+    results: list[FileResult] = field(default_factory=list)  # recordings (skipped left out)
+    unusable: list[Problem] = field(default_factory=list)  # paths that could not be used
+    skipped: list[str] = field(default_factory=list)  # JSON files that are no recordings
+    vanished: list[str] = field(default_factory=list)  # stdin paths that no longer exist
+
+    def count(self, status: Status) -> int:
+        return sum(1 for result in self.results if result.status is status)
+
+    @property
+    def renamed(self) -> int:
+        return sum(1 for result in self.results if result.renamed is not None)
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Paths that could not be used, files that could not be read or written (exit 2)."""
+        io = [r.problem for r in self.results if r.problem is not None and r.problem.rule == "io"]
+        return [*self.unusable, *io]
+
+    @property
+    def findings(self) -> bool:
+        """A bad recording, or (``--check``, ``--diff``) a file that would change."""
+        if self.count(ERROR):
+            return True
+        return self.mode is not Mode.WRITE and self.count(CHANGED) > 0
+
+
+def normalize_paths(
+    selection: Selection,
+    profile: str = DEFAULT,
+    *,
+    mode: Mode = Mode.WRITE,
+    jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> NormalizeReport:
+    """Normalize the selected files (rewrite them with ``Mode.WRITE``; else only report)."""
+    _profile_rules(profile)  # an unknown profile fails here, before any work
+    report = NormalizeReport(
+        profile, mode, unusable=list(selection.problems), vanished=list(selection.vanished)
+    )
+    items = [(os.fspath(c.path), c.tree, c.explicit) for c in selection.files]
+    work = partial(_job, profile=profile, write=mode is Mode.WRITE)
+    for result in pmap(work, items, jobs=jobs):
+        if result.status is SKIPPED:
+            report.skipped.append(result.path)
+        else:
+            report.results.append(result)
+        if progress is not None:
+            progress(1)
+    empty = selection.nothing_read(len(report.results), len(report.skipped))
+    if empty is not None:
+        report.unusable.append(empty)
+    return report

@@ -72,10 +72,14 @@ Isolated = Annotated[
 ]
 
 
-def _choice(name: str, choices: Iterable[str]) -> Callable[[str], str]:
+def choice(name: str, choices: Iterable[str], *, optional: bool = False) -> Callable[[Any], Any]:
+    """A callback accepting only ``choices`` (or None, when ``optional``), with a message
+    that names the option's kind of value."""
     allowed = tuple(choices)
 
-    def check(value: str) -> str:
+    def check(value: Any) -> Any:
+        if value is None and optional:
+            return value
         if value not in allowed:
             raise typer.BadParameter(
                 f"{value!r} is not a {name} (choose from {', '.join(allowed)})"
@@ -90,7 +94,7 @@ Color = Annotated[
     typer.Option(
         "--color",
         metavar="|".join(COLOR_MODES),
-        callback=_choice("colour mode", COLOR_MODES),
+        callback=choice("colour mode", COLOR_MODES),
         help="Colour on stdout: auto (a terminal, unless NO_COLOR is set), always, never.",
     ),
 ]
@@ -103,7 +107,7 @@ def format_option(formats: Iterable[str], help: str) -> Any:
         "--format",
         "-f",
         metavar="|".join(names),
-        callback=_choice("format", names),
+        callback=choice("format", names),
         help=help,
     )
 

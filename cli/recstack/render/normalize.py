@@ -7,72 +7,44 @@ as escapes, JSON with them as ``\\uXXXX`` escapes (:mod:`recstack.inert`).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from rich.console import Console
-from rich.markup import escape
-
 from recstack.inert import inert_json, inert_line
-from recstack.normalization import CHANGED, ERROR, UNCHANGED, Change, FileResult
-from recstack.problems import Problem
+from recstack.normalization import CHANGED, ERROR, UNCHANGED, Change, FileResult, Mode
+from recstack.normalization import NormalizeReport as Report
+from recstack.output import Output
+from recstack.render.common import plural, run_notes
 from recstack.render.jsontext import json_text
 from recstack.volatile import PROFILES, RULES, VolatileRule
-
-WRITE = "write"
-CHECK = "check"
-DIFF = "diff"
 
 _MAX_VALUE = 60
 
 
-@dataclass
-class Summary:
-    changed: int = 0
-    unchanged: int = 0
-    renamed: int = 0
-    errors: int = 0
-    missing: int = 0
-
-    @classmethod
-    def of(cls, results: Sequence[FileResult], missing: Sequence[Problem] = ()) -> Summary:
-        summary = cls(missing=len(missing))
-        for result in results:
-            if result.status == CHANGED:
-                summary.changed += 1
-            elif result.status == UNCHANGED:
-                summary.unchanged += 1
-            elif result.status == ERROR:
-                summary.errors += 1
-            if result.renamed is not None:
-                summary.renamed += 1
-        return summary
-
-    def line(self, mode: str) -> str:
-        verb = "changed" if mode == WRITE else "would change"
-        parts = [
-            f"{self.changed} {verb}",
-            f"{self.unchanged} unchanged",
-            f"{self.renamed} renamed-recording {_plural(self.renamed, 'mismatch', 'mismatches')}",
-            f"{self.errors} {_plural(self.errors, 'error', 'errors')}",
-        ]
-        if self.missing:
-            parts.append(f"{self.missing} missing")
-        return ", ".join(parts)
-
-    def to_dict(self) -> dict[str, int]:
-        return {
-            "changed": self.changed,
-            "unchanged": self.unchanged,
-            "renamed": self.renamed,
-            "errors": self.errors,
-            "missing": self.missing,
-        }
+def summary_line(report: Report) -> str:
+    """``C changed, U unchanged, R renamed-recording mismatches, E errors[, notes]``."""
+    verb = "changed" if report.mode is Mode.WRITE else "would change"
+    parts = [
+        f"{report.count(CHANGED)} {verb}",
+        f"{report.count(UNCHANGED)} unchanged",
+        plural(report.renamed, "renamed-recording mismatch", "renamed-recording mismatches"),
+        plural(report.count(ERROR), "error"),
+        *run_notes(report.skipped, report.vanished),
+    ]
+    if report.unusable:
+        parts.append(f"{plural(len(report.unusable), 'path')} not usable")
+    return ", ".join(parts)
 
 
-def _plural(count: int, one: str, many: str) -> str:
-    return one if count == 1 else many
+def summary_dict(report: Report) -> dict[str, int]:
+    return {
+        "changed": report.count(CHANGED),
+        "unchanged": report.count(UNCHANGED),
+        "renamed": report.renamed,
+        "errors": report.count(ERROR),
+        "skipped": len(report.skipped),
+        "unusable": len(report.unusable),
+    }
 
 
 def value_text(value: Any) -> str:
@@ -86,9 +58,10 @@ def change_text(change: Change) -> str:
     old = value_text(change.old)
     if change.distinct_old > 1:
         others = change.distinct_old - 1
-        old += f" (+{others} other {_plural(others, 'value', 'values')})"
-    chunks = f"{change.chunks} {_plural(change.chunks, 'chunk', 'chunks')}"
-    return f"{change.field}: {old} -> {value_text(change.new)} ({chunks})"
+        old += f" (+{plural(others, 'other value')})"
+    return (
+        f"{change.field}: {old} -> {value_text(change.new)} (in {plural(change.chunks, 'place')})"
+    )
 
 
 def renamed_text(result: FileResult) -> str:
@@ -103,16 +76,16 @@ def renamed_text(result: FileResult) -> str:
 Line = tuple[str, str]  # (text, rich style; "" for none)
 
 
-def result_lines(results: Sequence[FileResult], mode: str) -> list[Line]:
+def result_lines(results: Sequence[FileResult], mode: Mode) -> list[Line]:
     """Per-file lines: changed files (with their fields, or a compact diff), renames."""
     lines: list[Line] = []
     for result in results:
         if result.status == CHANGED:
-            if mode == DIFF:
+            if mode is Mode.DIFF:
                 lines.append((result.path, "bold"))
                 lines.extend((f"  {change_text(change)}", "") for change in result.changes)
             else:
-                verb = "normalized" if mode == WRITE else "would normalize"
+                verb = "normalized" if mode is Mode.WRITE else "would normalize"
                 fields = ", ".join(change.field for change in result.changes)
                 lines.append((f"{verb} {result.path}: {fields}", ""))
         if result.renamed is not None:
@@ -120,48 +93,41 @@ def result_lines(results: Sequence[FileResult], mode: str) -> list[Line]:
     return lines
 
 
-def emit(console: Console, lines: Sequence[Line]) -> None:
+def emit(out: Output, lines: Sequence[Line]) -> None:
     """Print lines: styled on a terminal, one plain write otherwise (thousands are fast).
 
     Each line is made inert here, whatever it quotes.
     """
     if not lines:
         return
-    if console.is_terminal:
+    if out.styled:
         for text, style in lines:
-            console.print(inert_line(text), style=style or None, markup=False, highlight=False)
+            out.console.print(inert_line(text), style=style or None, markup=False, highlight=False)
     else:
-        console.file.write("".join(inert_line(text) + "\n" for text, _ in lines))
-        console.file.flush()
+        out.write("".join(inert_line(text) + "\n" for text, _ in lines))
 
 
-def render_text(console: Console, results: Sequence[FileResult], mode: str) -> None:
-    """Per-file lines on stdout (errors go to stderr separately)."""
-    emit(console, result_lines(results, mode))
-
-
-def render_summary(console: Console, summary: Summary, mode: str) -> None:
-    style = "red" if summary.errors or summary.missing else "green"
-    if mode != WRITE and summary.changed:
+def render_text(report: Report, out: Output) -> None:
+    """Per-file lines (problems go to stderr), then the summary line."""
+    style = "red" if report.count(ERROR) or report.unusable else "green"
+    if report.mode is not Mode.WRITE and report.count(CHANGED):
         style = "yellow"
-    emit(console, [(summary.line(mode), style)])
+    emit(out, [*result_lines(report.results, report.mode), (summary_line(report), style)])
 
 
-def results_json(
-    results: Sequence[FileResult],
-    mode: str,
-    profile: str,
-    missing: Sequence[Problem] = (),
-) -> str:
-    summary = Summary.of(results, missing)
+def render_json(report: Report, out: Output) -> None:
     document = {
-        "profile": profile,
-        "mode": mode,
-        "summary": summary.to_dict(),
-        "files": [result.to_dict() for result in results],
-        "missing": [problem.to_dict() for problem in missing],
+        "profile": report.profile,
+        "mode": report.mode.value,
+        "summary": summary_dict(report),
+        "files": [result.to_dict() for result in report.results],
+        "skipped": report.skipped,
+        "problems": [problem.to_dict() for problem in report.unusable],
     }
-    return inert_json(json.dumps(document, indent=2, ensure_ascii=False))
+    out.write(inert_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
+
+
+FORMATS: dict[str, Callable[[Report, Output], None]] = {"text": render_text, "json": render_json}
 
 
 # --- the rules table ----------------------------------------------------------------
@@ -172,27 +138,34 @@ def _profiles_text(rule: VolatileRule) -> str:
     return ", ".join(names) if names else "diff only"
 
 
-def render_rules(console: Console, profile: str) -> None:
+def render_rules(profile: str, out: Output) -> None:
     """Every rule of the table: where, what it becomes, which profiles, and why."""
     active = [rule for rule in RULES if rule.in_profile(profile)]
-    console.print(
-        f"[bold]Profile {escape(profile)}[/bold] rewrites {len(active)} of {len(RULES)} "
-        "rules; diff ignores all of them."
-    )
+    lines = [
+        f"Profile {profile} rewrites {len(active)} of {len(RULES)} rules; diff ignores all of them."
+    ]
     for rule in RULES:
         mark = "*" if rule.in_profile(profile) else " "
         replacement = rule.replacement or "(left as recorded)"
-        console.print()
-        profiles = escape(f"[{_profiles_text(rule)}]")
-        console.print(f"{mark} [bold]{escape(rule.id)}[/bold]  {profiles}")
-        console.print(f"    where:  {escape(rule.where)}")
-        console.print(f"    field:  {escape(rule.label)} -> {escape(replacement)}")
-        console.print(f"    why:    {escape(rule.reason)}")
-    console.print()
-    console.print(f"* = rewritten by --profile {escape(profile)}")
+        lines += [
+            "",
+            f"{mark} {rule.id}  [{_profiles_text(rule)}]",
+            f"    where:  {rule.where}",
+            f"    field:  {rule.label} -> {replacement}",
+            f"    why:    {rule.reason}",
+        ]
+    lines += ["", f"* = rewritten by --profile {profile}"]
+    if not out.styled:
+        out.write("".join(line + "\n" for line in lines))
+        return
+    from rich.text import Text
+
+    for line in lines:
+        bold = line[:1] in "*P " and line[2:3] != " " and line != ""
+        out.console.print(Text(line, style="bold" if bold else ""), soft_wrap=True)
 
 
-def rules_json(profile: str) -> str:
+def render_rules_json(profile: str, out: Output) -> None:
     rules = [
         {
             "id": rule.id,
@@ -206,4 +179,10 @@ def rules_json(profile: str) -> str:
         }
         for rule in RULES
     ]
-    return json.dumps({"profile": profile, "rules": rules}, indent=2, ensure_ascii=False)
+    out.write(json.dumps({"profile": profile, "rules": rules}, indent=2, ensure_ascii=False) + "\n")
+
+
+RULES_FORMATS: dict[str, Callable[[str, Output], None]] = {
+    "text": render_rules,
+    "json": render_rules_json,
+}
