@@ -259,7 +259,7 @@ def test_unreadable_file_is_an_error_and_the_rest_is_compared(tmp_path: Path) ->
     write(tmp_path / "old" / "broken.json", rec)
     (tmp_path / "new" / "broken.json").write_text('{"request": {}, "response": {')
     result = run("diff", tmp_path / "old", tmp_path / "new", "--format", "text")
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # a broken recording is a finding; unreadable bytes exit 2
     assert result.stderr.count("\n") == 1
     assert "broken.json" in result.stderr and "invalid JSON" in result.stderr
     assert "changed    changed.json" in result.stdout
@@ -283,7 +283,7 @@ def test_bad_recordings_get_one_clear_line(tmp_path: Path, content: bytes, messa
     bad = tmp_path / "bad.json"
     bad.write_bytes(content)
     result = run("diff", good, bad)
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert message in result.stderr and "bad.json" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
 

@@ -89,7 +89,7 @@ def test_git_bad_revision_and_not_a_repo(repo: Path, tmp_path: Path) -> None:
 def test_git_unreadable_old_version_is_an_error(repo: Path) -> None:
     (repo / "tests/recordings/answer.json").write_text("{broken")
     result = run_process("diff", "--git", "main", "--format", "json", cwd=repo)
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # an unreadable recording is a finding
     assert statuses(result.stdout)["tests/recordings/answer.json"] == "error"
     assert statuses(result.stdout)["tests/recordings/chunked.json"] == "equivalent"
 

@@ -30,7 +30,7 @@ def trees(tmp_path: Path) -> tuple[Path, Path]:
 def test_json_schema(trees: tuple[Path, Path]) -> None:
     result = run("diff", *trees, "--format", "json")
     data = json.loads(result.stdout)
-    assert set(data) == {"files", "summary"}
+    assert set(data) == {"files", "summary", "skipped"}
     assert data["summary"] == {
         "same": 1,
         "equivalent": 1,

@@ -30,11 +30,11 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from enum import Enum
 from typing import Any
 
 from recstack.ansi import strip_ansi
 from recstack.nodeid import is_node_id, same_file, split_node_id
+from recstack.textenum import TextEnum
 
 __all__ = ["Manifest", "ManifestError", "ManifestFormat", "looks_renamed", "read_manifest"]
 
@@ -43,7 +43,7 @@ class ManifestError(ValueError):
     """The text is no usable list of tests; ``str()`` says why, on one line."""
 
 
-class ManifestFormat(str, Enum):
+class ManifestFormat(TextEnum):
     COLLECT_ONLY = "pytest --collect-only -q"
     COLLECT_TREE = "pytest --collect-only"
     JSON_REPORT = "pytest-json-report"

@@ -24,7 +24,6 @@ import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from enum import Enum
 from functools import cache, partial
 from pathlib import Path
 from typing import Any
@@ -43,6 +42,7 @@ from recstack.paths import ANY_KEY, DEEP, Part, find, join, parse
 from recstack.problems import Problem, RecstackError
 from recstack.selection import Selection
 from recstack.sse import split_field
+from recstack.textenum import TextEnum
 from recstack.volatile import (
     ALWAYS,
     DEFAULT,
@@ -57,7 +57,7 @@ from recstack.volatile import (
 from recstack.writing import RefusedWrite, canonical_bytes, write_if_changed
 
 
-class Status(str, Enum):
+class Status(TextEnum):
     """What normalizing one file did (or would do)."""
 
     CHANGED = "changed"
@@ -66,7 +66,7 @@ class Status(str, Enum):
     SKIPPED = "skipped"  # JSON that is no recording, found by walking a directory
 
 
-class Mode(str, Enum):
+class Mode(TextEnum):
     WRITE = "write"  # rewrite files in place
     CHECK = "check"  # write nothing; list what would change
     DIFF = "diff"  # write nothing; show what would change

@@ -79,10 +79,20 @@ def make_console(*, stderr: bool = False, color: str = "auto") -> Console:
 
 class Output:
     """Where a renderer writes: stdout, whether it is a terminal, whether colour is on,
-    and a rich console made on first use (plain formats never pay for rich)."""
+    a rich console made on first use (plain formats never pay for rich), and the
+    presentation settings renderers share (``verbose``, ``full``)."""
 
-    def __init__(self, stream: TextIO | None = None, *, color: str = "auto") -> None:
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        color: str = "auto",
+        verbose: bool = False,
+        full: bool = False,
+    ) -> None:
         self.stream: TextIO = stream if stream is not None else sys.stdout
+        self.verbose = verbose  # also list what is unremarkable (diff: same, equivalent)
+        self.full = full  # nothing truncated (show)
         self.color_mode = color
         self.terminal = is_terminal(self.stream)
         self.color = color_allowed(self.stream, color)

@@ -7,11 +7,12 @@ type reads as absent). ``null`` is treated as absent everywhere, as the format s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
+from recstack.textenum import TextEnum
 
-class RequestShape(str, Enum):
+
+class RequestShape(TextEnum):
     INFERENCE = "inference"
     PASSTHROUGH = "passthrough"
     TOOL = "tool"
@@ -19,7 +20,7 @@ class RequestShape(str, Enum):
     UNKNOWN = "unknown"
 
 
-class BodyKind(str, Enum):
+class BodyKind(TextEnum):
     TYPED = "typed"  # {"__type__", "__data__"}
     TYPED_LIST = "typed_list"  # list of typed objects (stream chunks or model list)
     DICT_LIST = "dict_list"  # list of plain dicts (GenAI stream chunks)

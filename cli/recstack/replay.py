@@ -17,7 +17,6 @@ import os
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import PurePath, PurePosixPath
 
 from recstack.recording import Recording
@@ -34,6 +33,7 @@ from recstack.replay_rules import (
     parse_name,
     stored_request,
 )
+from recstack.textenum import TextEnum
 
 __all__ = [
     "DEFAULT_FALLBACK_DIR",
@@ -56,13 +56,13 @@ DEFAULT_FALLBACK_DIR = "tests/integration/common/recordings"
 KNOWN_TEST_ID_RENAMES: tuple[tuple[str, str], ...] = (("ogx_client", "llama_stack_client"),)
 
 
-class ReplayStatus(str, Enum):
+class ReplayStatus(TextEnum):
     OK = "ok"  # replay finds the file
     STALE = "stale"  # replay never opens it (wrong name or wrong directory)
     UNKNOWN = "unknown"  # no replay rule applies, or a value has the wrong type
 
 
-class ReplayCause(str, Enum):
+class ReplayCause(TextEnum):
     """Why the verdict is what it is (None on a plain ``ok``)."""
 
     # stale: the name is explained by an earlier rule

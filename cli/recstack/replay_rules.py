@@ -21,13 +21,15 @@ from enum import Enum
 from typing import Any
 from urllib.parse import urlparse
 
+from recstack.textenum import TextEnum
+
 # Model-list requests: their key leaves the test id out when the url path is one of
 # these, and their file is named ``models-<hash>-<digest>.json`` when the stored
 # ``request.endpoint`` is one of these.
 MODEL_LIST_PATHS = ("/api/tags", "/v1/models", "/v1/openai/v1/models")
 
 
-class KeyKind(str, Enum):
+class KeyKind(TextEnum):
     """Which rule keys the request."""
 
     INFERENCE = "inference"
@@ -36,7 +38,7 @@ class KeyKind(str, Enum):
     MODELS = "models"
 
 
-class Rules(str, Enum):
+class Rules(TextEnum):
     """Which normalization of the request body goes into the key."""
 
     CURRENT = "current"  # every rule replay applies today
@@ -44,7 +46,7 @@ class Rules(str, Enum):
     RAW = "raw"  # the body exactly as stored: no rule at all
 
 
-class UnkeyableCause(str, Enum):
+class UnkeyableCause(TextEnum):
     NOT_REPLAYED = "not-replayed"  # file-processor calls are not replayed any more
     UNKNOWN_SHAPE = "unknown-shape"
     BAD_VALUE = "bad-value"

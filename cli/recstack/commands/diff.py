@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import stat
-import sys
-from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperCommand
 
-from recstack.output import EXIT_ERROR, EXIT_OK, error_line
-
-if TYPE_CHECKING:
-    from recstack.diffing.pairing import Pair
-
-# The diff engine and its renderer are imported when the command runs, so that the
-# other commands (and --help) do not pay for loading them.
+from recstack.commands.options import (
+    Color,
+    ConfigFile,
+    Exclude,
+    Isolated,
+    Jobs,
+    format_option,
+)
+from recstack.commands.session import session
+from recstack.render.diff import FORMATS
 
 EPILOG = """\
 [bold]Examples[/bold]
@@ -51,16 +51,13 @@ EPILOG = """\
   git config diff.recstack.textconv 'recstack show --format text'
   echo '**/recordings/*.json diff=recstack' >> .gitattributes
 
-Exit status: 0 all same or equivalent, 1 something changed/added/removed,
-2 a recording could not be read (the others are still compared) or bad usage.
+JSON files that are not recordings (package.json, dashboards) found in trees or git
+ranges are skipped and counted.
+
+Exit status: 0 all same or equivalent, 1 something changed, was added or removed, or
+is no valid recording; 2 a file could not be read (the others are still compared),
+bad usage, or a git error.
 """
-
-
-class DiffFormat(str, Enum):
-    rich = "rich"
-    text = "text"
-    json = "json"
-    markdown = "markdown"
 
 
 PATHS_AFTER = "recstack.diff.paths_after"
@@ -106,119 +103,105 @@ class DiffCommand(TyperCommand):
         return result
 
 
-def _usage(message: str) -> typer.Exit:
-    error_line(f"recstack diff: {message}")
-    return typer.Exit(EXIT_ERROR)
-
-
-def _pairs(
-    args: list[str], use_git: bool, external: bool, paths_after: int | None = None
-) -> list[Pair]:
-    from recstack.diffing.gitsource import external_pair, git_pairs
-    from recstack.diffing.pairing import pair_files, pair_trees
-    from recstack.loading import check_path
-
-    if external:
-        return [external_pair(args)]
-    if use_git:
-        return git_pairs(args, paths_after)
-    if len(args) != 2:
-        raise _usage(
-            f"expected two files or two directories (got {len(args)} arguments); "
-            "or --git [REV] to compare with git"
-        )
-    old, new = Path(args[0]), Path(args[1])
-    old_dir, new_dir = (stat.S_ISDIR(check_path(path).st_mode) for path in (old, new))
-    if old_dir and new_dir:
-        return pair_trees(old, new)
-    if old_dir or new_dir:
-        raise _usage("compare a file with a file, or a directory with a directory")
-    return [pair_files(old, new)]
-
-
-def register(app: typer.Typer) -> None:
-    @app.command("diff", epilog=EPILOG, cls=DiffCommand)
-    def _command(
-        ctx: typer.Context,
-        args: list[str] = typer.Argument(
-            None,
+def diff(
+    ctx: typer.Context,
+    args: Annotated[
+        list[str] | None,
+        typer.Argument(
             metavar="[A B | [REV] [--] [PATH...]]",
             help="Two recordings or two directories; with --git an optional revision "
             "(REV, A..B, A...B or A B) and git pathspecs to limit to (see below).",
             show_default=False,
         ),
-        use_git: bool = typer.Option(
-            False,
+    ] = None,
+    use_git: Annotated[
+        bool,
+        typer.Option(
             "--git",
             help="Compare recordings changed in git: REV (default: the merge base with "
             "the default branch) vs the working tree (untracked files count), or A..B.",
         ),
-        git_external: bool = typer.Option(
-            False,
+    ] = False,
+    git_external: Annotated[
+        bool,
+        typer.Option(
             "--git-external",
             help="Called by git as diff.external / GIT_EXTERNAL_DIFF with its 7 arguments "
             "(also detected automatically). Always exits 0, as git requires.",
         ),
-        strict: bool = typer.Option(
-            False, "--strict", help="Compare everything: volatile fields, nulls, chunking."
-        ),
-        ignore: list[str] = typer.Option(
-            [],
+    ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Compare everything: volatile fields, nulls, chunking."),
+    ] = False,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option(
             "--ignore",
             "-i",
             metavar="GLOB",
             help="Also ignore this path glob (repeatable), e.g. "
-            "'response.body[*].__data__.usage' or 'request.headers.*'.",
+            "'response.body[*].__data__.usage' or 'request.headers.*'; adds to the "
+            "configuration's diff.ignore.",
+            show_default=False,
         ),
-        output_format: DiffFormat = typer.Option(
-            DiffFormat.rich,
-            "--format",
-            "-f",
-            help="rich (terminal), text, json or markdown (a pull-request comment).",
-            case_sensitive=False,
+    ] = None,
+    output_format: Annotated[
+        str,
+        format_option(
+            FORMATS, "rich (styled on a terminal), text, json or markdown (a PR comment)."
         ),
-        verbose: bool = typer.Option(
-            False, "--verbose", "-v", help="Also list the same and equivalent recordings."
-        ),
-        jobs: int = typer.Option(
-            0,
-            "--jobs",
-            "-j",
-            min=0,
-            help="Worker processes for trees (0 = all cores, the default).",
-        ),
-    ) -> None:
-        """Compare recordings by meaning: request, reassembled answer, remaining fields.
+    ] = "rich",
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="Also list the same and equivalent recordings."),
+    ] = False,
+    jobs: Jobs = 0,
+    exclude: Exclude = None,
+    config: ConfigFile = None,
+    isolated: Isolated = False,
+    color: Color = "auto",
+) -> None:
+    """Compare recordings by meaning: request, reassembled answer, remaining fields.
 
-        Volatile fields (ids, timestamps, durations, obfuscation, system_fingerprint,
-        tool call ids, ids inside SSE data) and how a stream was chunked are ignored
-        unless --strict. Each recording is same, equivalent, changed, added, removed
-        or error.
-        """
-        from recstack.diffing import Options, diff_pairs, status_exit_code
-        from recstack.diffing.gitsource import looks_like_external
-        from recstack.output import make_console
-        from recstack.problems import RecstackError
-        from recstack.render import diff as render
+    Volatile fields (ids, timestamps, durations, obfuscation, system_fingerprint,
+    tool call ids, ids inside SSE data) and how a stream was chunked are ignored
+    unless --strict. Each recording is same, equivalent, changed, added, removed
+    or error.
+    """
+    # Imported here, not at the top: the other commands (and --help) need not load them.
+    from recstack.diffing import Options, diff_pairs
+    from recstack.diffing.gitsource import looks_like_external
+    from recstack.diffing.sources import pairs_for
+    from recstack.fileglob import GlobSet
+    from recstack.output import progress
 
-        args = list(args or [])
-        external = git_external or (not use_git and looks_like_external(args))
-        try:
-            pairs = _pairs(args, use_git, external, ctx.meta.get(PATHS_AFTER))
-        except RecstackError as exc:
-            raise _usage(exc.problem.one_line()) from None
-        options = Options(strict=strict, ignore=tuple(ignore))
-        files = diff_pairs(pairs, options, jobs=jobs)
-        if output_format is not DiffFormat.json:
-            for message in render.errors(files):
-                error_line(f"recstack diff: {message}")
-        if output_format is DiffFormat.json:
-            sys.stdout.write(render.render_json(files))
-        elif output_format is DiffFormat.markdown:
-            sys.stdout.write(render.render_markdown(files, verbose=verbose))
-        elif output_format is DiffFormat.text:
-            sys.stdout.write(render.render_text(files, verbose=verbose))
-        else:
-            render.render_rich(files, make_console(), verbose=verbose)
-        sys.stdout.flush()
-        raise typer.Exit(EXIT_OK if external else status_exit_code(files))
+    arguments = list(args or [])
+    external = git_external or (not use_git and looks_like_external(arguments))
+    with session("diff", color=color, config=config, isolated=isolated) as run:
+        excludes = [
+            GlobSet(run.config.root, run.config.exclude),
+            GlobSet(Path.cwd(), tuple(exclude or ())),
+        ]
+
+        def keep(path: Path) -> bool:
+            return not any(globs.matches(path) for globs in excludes)
+
+        pairs = pairs_for(
+            arguments,
+            use_git=use_git,
+            external=external,
+            paths_after=ctx.meta.get(PATHS_AFTER),
+            keep=keep,
+        )
+        options = Options(strict=strict, ignore=(*run.config.diff_ignore, *(ignore or [])))
+        with progress(len(pairs), "comparing") as advance:
+            report = diff_pairs(pairs, options, jobs=jobs, progress=advance, external=external)
+        if output_format != "json":
+            run.problems(item.problem for item in report.files if item.problem is not None)
+        run.out.verbose = verbose
+        run.render(FORMATS, output_format, report)
+        run.finish(report)
+
+
+COMMAND_CLASS = DiffCommand  # app.py registers diff with it

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
-from enum import Enum
 from pathlib import Path
 
 import typer
 
 from recstack.output import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, error_line
+from recstack.textenum import TextEnum
 
 EPILOG = """\
 [bold]Examples[/bold]
@@ -27,7 +27,7 @@ read (the others are still shown).
 """
 
 
-class Format(str, Enum):
+class Format(TextEnum):
     rich = "rich"
     text = "text"
     json = "json"

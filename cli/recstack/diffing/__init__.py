@@ -1,34 +1,37 @@
 """``recstack diff``: compare recordings by meaning, not by chunk.
 
-- :mod:`.model` — ``FileDiff`` / ``Change`` and the statuses;
+- :mod:`.result` — ``FileDiff`` / ``Change`` and the statuses;
 - :mod:`.ignore` — the ignored fields (shared volatile table + ``--ignore``);
 - :mod:`.structural` — deepdiff as readable changes (requests, remaining fields);
 - :mod:`.answer` — the reassembled answers compared;
 - :mod:`.stream` — streams compared by envelope (chunking is not a change);
 - :mod:`.compare` — one pair -> status + changes;
-- :mod:`.pairing` / :mod:`.gitsource` — what to compare (files, trees, git).
+- :mod:`.sources` / :mod:`.pairing` / :mod:`.gitsource` — what to compare (files,
+  trees, git);
+- :mod:`.rekeyed` — removed and added recordings paired by request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from recstack.diffing.compare import Options, compare_bytes, compare_data
 from recstack.diffing.pairing import Pair, compare_job, pair_files, pair_trees
 from recstack.diffing.result import (
-    ADDED,
-    CHANGED,
-    ERROR,
-    REMOVED,
+    SKIPPED,
     Change,
+    DiffReport,
+    DiffStatus,
     FileDiff,
     summarize,
 )
-from recstack.output import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, track
 from recstack.parallel import pmap
+from recstack.problems import Problem
 
 __all__ = [
     "Change",
+    "DiffReport",
+    "DiffStatus",
     "FileDiff",
     "Options",
     "Pair",
@@ -37,23 +40,30 @@ __all__ = [
     "diff_pairs",
     "pair_files",
     "pair_trees",
-    "status_exit_code",
     "summarize",
 ]
 
 
-def diff_pairs(pairs: Sequence[Pair], options: Options, *, jobs: int = 0) -> list[FileDiff]:
-    """Compare every pair (in worker processes for big trees), results in order."""
-    jobs_list = [(pair, options) for pair in pairs]
-    results = pmap(compare_job, jobs_list, jobs=jobs or None)
-    return list(track(results, len(jobs_list), "diff"))
+def diff_pairs(
+    pairs: Sequence[Pair],
+    options: Options,
+    *,
+    jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    unusable: Sequence[Problem] = (),
+    external: bool = False,
+) -> DiffReport:
+    """Compare every pair (in worker processes for big trees), results in order.
 
-
-def status_exit_code(files: Sequence[FileDiff]) -> int:
-    """2 if any recording could not be read, else 1 if anything changed/was added/removed."""
-    statuses = {item.status for item in files}
-    if ERROR in statuses:
-        return EXIT_ERROR
-    if statuses & {CHANGED, ADDED, REMOVED}:
-        return EXIT_FINDINGS
-    return EXIT_OK
+    Pairs of JSON files that are no recordings (found in trees or git ranges) are
+    counted in ``skipped``; ``external`` marks a run by git (always exit 0).
+    """
+    report = DiffReport(unusable=list(unusable), external=external)
+    for result in pmap(compare_job, [(pair, options) for pair in pairs], jobs=jobs):
+        if result.status is SKIPPED:
+            report.skipped.append(result.path)
+        else:
+            report.files.append(result)
+        if progress is not None:
+            progress(1)
+    return report

@@ -28,6 +28,7 @@ from recstack.diffing.result import (
     RECHUNKED,
     REMOVED,
     SAME,
+    SKIPPED,
     TEST_ID,
     WHERE_META,
     WHERE_REQUEST,
@@ -45,8 +46,8 @@ from recstack.diffing.stream import (
     summarize_vectors,
 )
 from recstack.diffing.structural import diff_values
-from recstack.loading import recording_from_bytes
-from recstack.problems import RecstackError
+from recstack.loading import in_recording_place, recording_from_bytes, skippable
+from recstack.problems import Problem, RecstackError
 from recstack.reassembly import reassemble
 from recstack.recording import Recording
 
@@ -80,10 +81,24 @@ def compare_bytes(
     *,
     old_label: str | None = None,
     new_label: str | None = None,
+    explicit: bool = True,
 ) -> FileDiff:
-    """Compare two versions of one recording given as bytes (None: absent on that side)."""
+    """Compare two versions of one recording given as bytes (None: absent on that side).
+
+    ``explicit=False`` (found in a tree or a git range): JSON that is no recording on
+    every side it exists is ``skipped``.
+    """
     if old is None and new is None:
         return FileDiff(path, ERROR, [Change(WHERE_META, path, FILE_ERROR, None, "absent")])
+    if (
+        not explicit
+        and not in_recording_place(path)
+        and all(
+            raw is None or _other_json(raw, label or path)
+            for raw, label in ((old, old_label), (new, new_label))
+        )
+    ):  # parsed twice, but only outside recordings/ folders and upstream names
+        return FileDiff(path, SKIPPED)
     if old is None:
         return FileDiff(path, ADDED)
     if new is None:
@@ -91,11 +106,13 @@ def compare_bytes(
     if old == new:
         return FileDiff(path, SAME)
     errors: list[Change] = []
+    problem: Problem | None = None
     parsed: list[dict[str, Any]] = []
     for side, raw, label in (("before", old, old_label), ("after", new, new_label)):
         try:
             parsed.append(recording_from_bytes(raw, label or path).data)
         except RecstackError as exc:
+            problem = problem or exc.problem
             message = exc.problem.one_line()
             errors.append(
                 Change(
@@ -107,10 +124,19 @@ def compare_bytes(
                 )
             )
     if errors:
-        return FileDiff(path, ERROR, errors)
+        return FileDiff(path, ERROR, errors, problem=problem)
     changes = compare_data(path, parsed[0], parsed[1], options)
     status = (CHANGED if changes else EQUIVALENT) if options.strict else status_of(changes)
     return FileDiff(path, status, changes)
+
+
+def _other_json(raw: bytes, name: str) -> bool:
+    """Bytes that are some other JSON file, not a recording (see loading.is_other_json)."""
+    try:
+        recording_from_bytes(raw, name)
+    except RecstackError as exc:
+        return skippable(name, exc, raw)
+    return False
 
 
 def compare_data(

@@ -8,6 +8,7 @@ worker processes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ class Pair:
     new: Source
     old_label: str | None = None  # the name used in messages about the old side
     new_label: str | None = None
+    explicit: bool = True  # named by the user (a file that is no recording is reported)
 
 
 def pair_files(old: Path, new: Path, *, label: str | None = None) -> Pair:
@@ -34,13 +36,19 @@ def pair_files(old: Path, new: Path, *, label: str | None = None) -> Pair:
     return Pair(label or str(new), str(old), str(new), str(old), str(new))
 
 
-def _tree(root: Path, pattern: str) -> dict[str, Path]:
-    return {path.relative_to(root).as_posix(): path for path in walk(root, pattern)}
+def _tree(root: Path, keep: Callable[[Path], bool] | None) -> dict[str, Path]:
+    return {
+        path.relative_to(root).as_posix(): path
+        for path in walk(root, "*.json")
+        if keep is None or keep(path)
+    }
 
 
-def pair_trees(old: Path, new: Path, *, pattern: str = "*.json") -> list[Pair]:
-    """Two directories, paired by relative path (sorted); one-sided files are added/removed."""
-    left, right = _tree(old, pattern), _tree(new, pattern)
+def pair_trees(old: Path, new: Path, *, keep: Callable[[Path], bool] | None = None) -> list[Pair]:
+    """Two directories, paired by relative path (sorted); one-sided files are added/removed.
+
+    ``keep(path)`` filters the files found (``--exclude``)."""
+    left, right = _tree(old, keep), _tree(new, keep)
     pairs = []
     for rel in sorted(left.keys() | right.keys()):
         a, b = left.get(rel), right.get(rel)
@@ -51,6 +59,7 @@ def pair_trees(old: Path, new: Path, *, pattern: str = "*.json") -> list[Pair]:
                 str(b) if b else None,
                 str(a) if a else None,
                 str(b) if b else None,
+                explicit=False,
             )
         )
     return pairs
@@ -74,9 +83,16 @@ def compare_pair(pair: Pair, options: Options) -> FileDiff:
         except RecstackError as exc:
             message = exc.problem.one_line()
             before, after = (message, None) if side == "before" else (None, message)
-            return FileDiff(pair.path, ERROR, [Change(WHERE_META, side, FILE_ERROR, before, after)])
+            change = Change(WHERE_META, side, FILE_ERROR, before, after)
+            return FileDiff(pair.path, ERROR, [change], problem=exc.problem)
     return compare_bytes(
-        pair.path, raw[0], raw[1], options, old_label=pair.old_label, new_label=pair.new_label
+        pair.path,
+        raw[0],
+        raw[1],
+        options,
+        old_label=pair.old_label,
+        new_label=pair.new_label,
+        explicit=pair.explicit,
     )
 
 

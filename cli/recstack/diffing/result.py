@@ -11,13 +11,28 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-SAME = "same"
-EQUIVALENT = "equivalent"
-CHANGED = "changed"
-ADDED = "added"
-REMOVED = "removed"
-ERROR = "error"
+from recstack.problems import Problem
+from recstack.textenum import TextEnum
+
+
+class DiffStatus(TextEnum):
+    """What one compared recording is, from best to worst."""
+
+    SAME = "same"  # byte-identical
+    EQUIVALENT = "equivalent"  # differs only in what is ignored (volatile, chunking, test id)
+    CHANGED = "changed"
+    ADDED = "added"
+    REMOVED = "removed"
+    ERROR = "error"  # a side could not be read or is no valid recording
+    SKIPPED = "skipped"  # JSON that is no recording, found in a tree or a git range
+
+
+SAME, EQUIVALENT, CHANGED = DiffStatus.SAME, DiffStatus.EQUIVALENT, DiffStatus.CHANGED
+ADDED, REMOVED, ERROR = DiffStatus.ADDED, DiffStatus.REMOVED, DiffStatus.ERROR
+SKIPPED = DiffStatus.SKIPPED
 STATUSES = (SAME, EQUIVALENT, CHANGED, ADDED, REMOVED, ERROR)
+# Statuses that make ``recstack diff`` exit 1.
+FINDINGS = frozenset({CHANGED, ADDED, REMOVED, ERROR})
 
 # Change kinds.
 VALUE = "changed"  # a scalar or structure replaced
@@ -66,8 +81,9 @@ class FileDiff:
     """The comparison of one recording path."""
 
     path: str
-    status: str
+    status: DiffStatus
     changes: list[Change] = field(default_factory=list)
+    problem: Problem | None = None  # why a side could not be read (status ``error``)
 
     @property
     def notes(self) -> list[str]:
@@ -105,14 +121,37 @@ def note_text(change: Change) -> str:
     return f"{change.kind}: {change.before} -> {change.after}"
 
 
-def status_of(changes: list[Change]) -> str:
+def status_of(changes: list[Change]) -> DiffStatus:
     """``changed`` when any change is real, else ``equivalent``."""
     return CHANGED if any(not c.informational for c in changes) else EQUIVALENT
 
 
+@dataclass
+class DiffReport:
+    """The outcome of ``recstack diff``: one entry per compared recording."""
+
+    files: list[FileDiff] = field(default_factory=list)
+    unusable: list[Problem] = field(default_factory=list)  # arguments that could not be used
+    skipped: list[str] = field(default_factory=list)  # JSON files that are no recordings
+    external: bool = False  # run by git as its external diff: always exit 0
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Files that could not be read and arguments that could not be used (exit 2)."""
+        if self.external:
+            return []
+        read = [f.problem for f in self.files if f.problem is not None and f.problem.rule == "io"]
+        return [*self.unusable, *read]
+
+    @property
+    def findings(self) -> bool:
+        """Something changed, was added or removed, or is no valid recording (exit 1)."""
+        return not self.external and any(f.status in FINDINGS for f in self.files)
+
+
 def summarize(files: list[FileDiff]) -> dict[str, int]:
     """Count per status, every status present (zeros included), in a fixed order."""
-    counts = dict.fromkeys(STATUSES, 0)
+    counts = {status.value: 0 for status in STATUSES}
     for item in files:
-        counts[item.status] = counts.get(item.status, 0) + 1
+        counts[item.status.value] = counts.get(item.status.value, 0) + 1
     return counts

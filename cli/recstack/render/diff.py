@@ -10,11 +10,8 @@ and lone surrogates appear as escapes; JSON carries them as ``\\uXXXX`` escapes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
-
-from rich.console import Console
-from rich.text import Text
 
 from recstack.diffing.result import (
     ADDED,
@@ -28,13 +25,16 @@ from recstack.diffing.result import (
     SAME,
     TEXT,
     Change,
+    DiffReport,
     FileDiff,
     note_text,
     summarize,
 )
 from recstack.inert import inert, inert_json, inert_line
 from recstack.jsonnumbers import dumps_text
+from recstack.output import Output
 from recstack.render import markdown as md
+from recstack.render.common import run_notes
 from recstack.render.jsontext import json_text
 from recstack.render.textdiff import Line, changed_window, line_diff, word_diff
 
@@ -50,11 +50,12 @@ STATUS_STYLE = {
 MAX_VALUE = 240  # characters of a JSON value shown inline
 
 
-def summary_line(files: list[FileDiff]) -> str:
+def summary_line(files: list[FileDiff], skipped: Sequence[str] = ()) -> str:
     counts = summarize(files)
     parts = [f"{counts[s]} {s}" for s in SUMMARY_ORDER if counts.get(s)]
     noun = "recording" if len(files) == 1 else "recordings"
-    return f"{len(files)} {noun}: " + (", ".join(parts) if parts else "nothing to compare")
+    line = f"{len(files)} {noun}: " + (", ".join(parts) if parts else "nothing to compare")
+    return "; ".join([line, *run_notes(skipped, ())])
 
 
 def short_json(value: Any, limit: int = MAX_VALUE) -> str:
@@ -111,7 +112,9 @@ def quiet_lines(item: FileDiff) -> list[Line]:
     return [line]
 
 
-def report_lines(files: list[FileDiff], *, verbose: bool = False) -> list[Line]:
+def report_lines(
+    files: list[FileDiff], *, verbose: bool = False, skipped: Sequence[str] = ()
+) -> list[Line]:
     lines: list[Line] = []
     for item in files:
         if item.status in (SAME, EQUIVALENT):
@@ -124,7 +127,7 @@ def report_lines(files: list[FileDiff], *, verbose: bool = False) -> list[Line]:
             lines += quiet_lines(item)
         if quiet:
             lines.append([])
-    lines.append([(summary_line(files), "bold")])
+    lines.append([(summary_line(files, skipped), "bold")])
     return lines
 
 
@@ -136,26 +139,41 @@ def _plain(line: Line) -> str:
     return inert("".join(text for text, _ in line))
 
 
-def render_text(files: list[FileDiff], *, verbose: bool = False) -> str:
-    return "".join(_plain(line).rstrip() + "\n" for line in report_lines(files, verbose=verbose))
+def text_report(report: DiffReport, *, verbose: bool = False) -> str:
+    lines = report_lines(report.files, verbose=verbose, skipped=report.skipped)
+    return "".join(_plain(line).rstrip() + "\n" for line in lines)
 
 
-def render_rich(files: list[FileDiff], console: Console, *, verbose: bool = False) -> None:
-    for line in report_lines(files, verbose=verbose):
+def render_text(report: DiffReport, out: Output) -> None:
+    out.write(text_report(report, verbose=out.verbose))
+
+
+def render_rich(report: DiffReport, out: Output) -> None:
+    """Styled on a terminal (or with --color always); plain text otherwise."""
+    if not out.styled:
+        render_text(report, out)
+        return
+    from rich.text import Text
+
+    for line in report_lines(report.files, verbose=out.verbose, skipped=report.skipped):
         text = Text()  # Text, never markup: "[bold]" in a recording is shown as it is
         for segment, style in line:
             text.append(inert(segment), style=style or None)
-        console.print(text, soft_wrap=True)
+        out.console.print(text, soft_wrap=True)
 
 
-def to_json(files: list[FileDiff]) -> dict[str, Any]:
-    return {"files": [item.to_dict() for item in files], "summary": summarize(files)}
+def to_json(report: DiffReport) -> dict[str, Any]:
+    return {
+        "files": [item.to_dict() for item in report.files],
+        "summary": summarize(report.files),
+        "skipped": report.skipped,
+    }
 
 
-def render_json(files: list[FileDiff]) -> str:
+def render_json(report: DiffReport, out: Output) -> None:
     """The JSON report; lone surrogates and C1 controls as ``\\uXXXX`` escapes."""
-    text = dumps_text(to_json(files), indent=2, ensure_ascii=False, default=str)
-    return inert_json(text) + "\n"
+    text = dumps_text(to_json(report), indent=2, ensure_ascii=False, default=str)
+    out.write(inert_json(text) + "\n")
 
 
 def _md_change(change: Change) -> list[str]:
@@ -180,8 +198,9 @@ def _md_change(change: Change) -> list[str]:
     return out
 
 
-def render_markdown(files: list[FileDiff], *, verbose: bool = False) -> str:
-    lines = ["### recstack diff", "", summary_line(files), ""]
+def markdown_report(report: DiffReport, *, verbose: bool = False) -> str:
+    files = report.files
+    lines = ["### recstack diff", "", md.text(summary_line(files, report.skipped)), ""]
     for item in files:
         if item.status in (SAME, EQUIVALENT):
             continue
@@ -206,6 +225,18 @@ def render_markdown(files: list[FileDiff], *, verbose: bool = False) -> str:
             lines.append(f"- {item.status} {md.code(item.path)}" + (f" ({notes})" if notes else ""))
         lines += ["", "</details>"]
     return inert("\n".join(lines).rstrip() + "\n")
+
+
+def render_markdown(report: DiffReport, out: Output) -> None:
+    out.write(markdown_report(report, verbose=out.verbose))
+
+
+FORMATS: dict[str, Callable[[DiffReport, Output], None]] = {
+    "rich": render_rich,
+    "text": render_text,
+    "json": render_json,
+    "markdown": render_markdown,
+}
 
 
 def errors(files: Iterable[FileDiff]) -> list[str]:
