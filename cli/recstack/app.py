@@ -3,6 +3,9 @@
 Each command lives in :mod:`recstack.commands`; this module wires them together,
 adds ``--version``, and guarantees that no traceback ever reaches the user.
 
+An internal error (a bug) is one line on stderr and exit 2; with ``RECSTACK_DEBUG=1``
+its traceback is shown instead, for bug reports.
+
 ``SIGTERM`` is handled like ``SIGINT``: it interrupts the run where it is, so that the
 same clean-up runs (a temp file being written is removed, worker processes are
 stopped); the exit status is then 128 + the signal number (130, 143).
@@ -10,6 +13,7 @@ stopped); the exit status is then 128 + the signal number (130, 143).
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from types import FrameType
@@ -108,6 +112,16 @@ def main() -> None:
         sys.exit(0)
     except SystemExit:
         raise
-    except Exception as exc:  # pragma: no cover - a bug, but never a traceback
-        error_line(f"recstack: internal error: {type(exc).__name__}: {exc}")
+    except Exception as exc:  # a bug: one line, unless RECSTACK_DEBUG asks for the traceback
+        if debugging():
+            raise
+        error_line(
+            f"recstack: internal error: {type(exc).__name__}: {exc} "
+            "(run with RECSTACK_DEBUG=1 for the traceback, and please report it)"
+        )
         sys.exit(EXIT_ERROR)
+
+
+def debugging() -> bool:
+    """``RECSTACK_DEBUG=1`` (any value but empty or 0): internal errors keep their traceback."""
+    return os.environ.get("RECSTACK_DEBUG", "") not in ("", "0")

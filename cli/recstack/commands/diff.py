@@ -196,7 +196,15 @@ def diff(
         )
         options = Options(strict=strict, ignore=(*run.config.diff_ignore, *(ignore or [])))
         with progress(len(pairs), "comparing") as advance:
-            report = diff_pairs(pairs, options, jobs=jobs, progress=advance, external=external)
+            report = diff_pairs(
+                pairs,
+                options,
+                jobs=jobs,
+                progress=advance,
+                external=external,
+                expected=None if use_git or external else " and ".join(arguments),
+            )
+        run.problems(report.unusable)
         if output_format != "json":
             run.problems(item.problem for item in report.files if item.problem is not None)
         run.out.verbose = verbose

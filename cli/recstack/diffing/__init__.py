@@ -52,11 +52,14 @@ def diff_pairs(
     progress: Callable[[int], None] | None = None,
     unusable: Sequence[Problem] = (),
     external: bool = False,
+    expected: str | None = None,
 ) -> DiffReport:
     """Compare every pair (in worker processes for big trees), results in order.
 
     Pairs of JSON files that are no recordings (found in trees or git ranges) are
     counted in ``skipped``; ``external`` marks a run by git (always exit 0).
+    ``expected`` names what should have held recordings (two trees): finding none
+    there is a problem (exit 2), while a git range may well change none.
     """
     report = DiffReport(unusable=list(unusable), external=external)
     for result in pmap(compare_job, [(pair, options) for pair in pairs], jobs=jobs):
@@ -66,4 +69,7 @@ def diff_pairs(
             report.files.append(result)
         if progress is not None:
             progress(1)
+    if expected is not None and not report.files:
+        skipped = f" ({len(report.skipped)} other JSON files skipped)" if report.skipped else ""
+        report.unusable.append(Problem(expected, f"no recordings to compare{skipped}", rule="io"))
     return report
