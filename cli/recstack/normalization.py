@@ -76,7 +76,7 @@ CHANGED, UNCHANGED, ERROR, SKIPPED = Status.CHANGED, Status.UNCHANGED, Status.ER
 
 
 @dataclass(frozen=True)
-class Change:
+class Rewrite:
     """One field rewritten in one file: ``field`` from ``old`` to ``new`` in ``chunks`` places.
 
     ``old`` is the first value seen; ``distinct_old`` counts the different values
@@ -110,7 +110,7 @@ class Normalized:
     """The result of normalizing one recording."""
 
     data: Any
-    changes: list[Change] = field(default_factory=list)
+    changes: list[Rewrite] = field(default_factory=list)
     renamed: Renamed | None = None
 
     @property
@@ -141,7 +141,7 @@ class _Target:
     """One path of one rule, ready to walk: the unit of rewriting and of reporting."""
 
     rule: VolatileRule
-    field: str  # as reported (``Change.field``)
+    field: str  # as reported (``Rewrite.field``)
     steps: tuple[str, ...]  # the parsed glob
     key: str | None  # the single top-level key, when that is all the path is (hot path)
 
@@ -201,13 +201,13 @@ class _Tally:
                 first_old, first_new, first_count, first_olds = group
                 self.groups[target] = (first_old, first_new, first_count + count, first_olds | olds)
 
-    def changes(self, order: Sequence[_Target]) -> list[Change]:
+    def changes(self, order: Sequence[_Target]) -> list[Rewrite]:
         out = []
         for target in order:
             group = self.groups.get(target)
             if group is not None:
                 old, new, count, olds = group
-                out.append(Change(target.rule.id, target.field, old, new, count, len(olds)))
+                out.append(Rewrite(target.rule.id, target.field, old, new, count, len(olds)))
         return out
 
     def renamed(self) -> Renamed | None:
@@ -438,12 +438,12 @@ def normalize(data: Any, path: Path | str, profile: str = DEFAULT) -> Normalized
 
 
 @dataclass
-class FileResult:
+class NormalizeResult:
     """What normalizing one file did (or would do)."""
 
     path: str
     status: Status
-    changes: list[Change] = field(default_factory=list)
+    changes: list[Rewrite] = field(default_factory=list)
     renamed: Renamed | None = None
     problem: Problem | None = None
     written: bool = False
@@ -461,7 +461,7 @@ class FileResult:
 
 def _process(
     path: str, profile: str, write: bool, tree: str | None = None, explicit: bool = True
-) -> FileResult:
+) -> NormalizeResult:
     """Read, normalize and (``write``) rewrite one file. Never raises for bad files.
 
     A file is left alone, and reported, when rewriting it could change more than its
@@ -479,14 +479,14 @@ def _process(
         loaded = recording_from_bytes(snapshot.raw, path, check_duplicates=True)
     except RecstackError as exc:
         if not explicit and skippable(path, exc, raw):
-            return FileResult(path, SKIPPED)
-        return FileResult(path, ERROR, problem=exc.problem)
+            return NormalizeResult(path, SKIPPED)
+        return NormalizeResult(path, ERROR, problem=exc.problem)
     number = next((p for p in loaded.problems if p.rule == "number-range"), None)
     if number is not None:
-        return FileResult(path, ERROR, problem=_left_alone(number, number.message))
+        return NormalizeResult(path, ERROR, problem=_left_alone(number, number.message))
     normalized = normalize(loaded.data, path, profile)
     status = CHANGED if normalized.changed else UNCHANGED
-    result = FileResult(path, status, normalized.changes, normalized.renamed)
+    result = NormalizeResult(path, status, normalized.changes, normalized.renamed)
     if not normalized.changed:
         return result
     duplicate = next((p for p in loaded.problems if p.rule == "duplicate-key"), None)
@@ -507,7 +507,7 @@ def _process(
         )
     except RefusedWrite as exc:
         problem = Problem(path, f"not rewritten: {exc.reason} (file left unchanged)", rule="io")
-        return FileResult(path, ERROR, result.changes, result.renamed, problem)
+        return NormalizeResult(path, ERROR, result.changes, result.renamed, problem)
     except OSError as exc:
         reason = io_problem(path, exc, "cannot write: ").message
         problem = Problem(path, f"{reason} (file left unchanged)", rule="io")
@@ -520,8 +520,8 @@ def _left_alone(problem: Problem, message: str) -> Problem:
     return replace(problem, message=f"{message} (file left unchanged)", severity="error")
 
 
-def _refused(result: FileResult, problem: Problem) -> FileResult:
-    return FileResult(result.path, ERROR, result.changes, result.renamed, problem)
+def _refused(result: NormalizeResult, problem: Problem) -> NormalizeResult:
+    return NormalizeResult(result.path, ERROR, result.changes, result.renamed, problem)
 
 
 @cache
@@ -561,12 +561,14 @@ def _sse_parsed(data: Any) -> Any:
     return {**data, "response": {**response, "body": lines}}
 
 
-def _job(item: tuple[str, str | None, bool], profile: str, write: bool) -> FileResult:
+def _job(item: tuple[str, str | None, bool], profile: str, write: bool) -> NormalizeResult:
     """:func:`_process` for :func:`recstack.parallel.pmap` (one picklable argument)."""
     return _process(item[0], profile, write, item[1], item[2])
 
 
-def normalize_file(path: Path | str, profile: str = DEFAULT, *, write: bool = True) -> FileResult:
+def normalize_file(
+    path: Path | str, profile: str = DEFAULT, *, write: bool = True
+) -> NormalizeResult:
     """Normalize one file in place (``write=False``: only report). Never raises for bad files."""
     return _process(os.fspath(path), profile, write)
 
@@ -578,7 +580,7 @@ def normalize_files(
     write: bool = True,
     jobs: int | None = None,
     trees: Mapping[str, str] | None = None,
-) -> Iterator[FileResult]:
+) -> Iterator[NormalizeResult]:
     """:func:`normalize_file` over many files on ``jobs`` processes, results in order.
 
     ``trees`` maps a path (``os.fspath``) to the folder it was found under; default:
@@ -596,7 +598,7 @@ class NormalizeReport:
 
     profile: str
     mode: Mode
-    results: list[FileResult] = field(default_factory=list)  # recordings (skipped left out)
+    results: list[NormalizeResult] = field(default_factory=list)  # recordings (skipped left out)
     unusable: list[Problem] = field(default_factory=list)  # paths that could not be used
     skipped: list[str] = field(default_factory=list)  # JSON files that are no recordings
     vanished: list[str] = field(default_factory=list)  # stdin paths that no longer exist

@@ -23,7 +23,7 @@ from recstack.selection import Selection
 
 
 @dataclass
-class FileResult:
+class ValidationResult:
     """The outcome for one file: its problems, or skipped (JSON that is no recording,
     found by walking a directory)."""
 
@@ -49,7 +49,7 @@ class ValidationReport:
     """The outcome of a run: one result per recording, what was skipped, what could
     not be used."""
 
-    results: list[FileResult] = field(default_factory=list)
+    results: list[ValidationResult] = field(default_factory=list)
     unusable: list[Problem] = field(default_factory=list)  # paths that could not be used
     skipped: list[str] = field(default_factory=list)  # JSON files that are no recordings
     vanished: list[str] = field(default_factory=list)  # stdin paths that no longer exist
@@ -112,7 +112,7 @@ def validate_file(
     *,
     explicit: bool = True,
     ignore: Collection[str] = (),
-) -> FileResult:
+) -> ValidationResult:
     """Every problem of one file (none: valid). Never raises for bad input.
 
     ``explicit=False`` (found by walking a directory): JSON that is no recording at all
@@ -126,13 +126,13 @@ def validate_file(
         data, parse_problems = parse(raw, name, check_duplicates=True)
     except RecstackError as exc:
         if not explicit and skippable(path, exc, raw):
-            return FileResult(name, skipped=True)
+            return ValidationResult(name, skipped=True)
         problems = [exc.problem]
     else:
         if not explicit and is_other_json(path, raw, data, parsed=True):
-            return FileResult(name, skipped=True)
+            return ValidationResult(name, skipped=True)
         problems = validate_loaded(Loaded(Path(path), raw, data, parse_problems), schema)
-    return FileResult(name, [p for p in problems if p.rule not in ignore])
+    return ValidationResult(name, [p for p in problems if p.rule not in ignore])
 
 
 def _position(problem: Problem) -> tuple[int, int]:
@@ -151,7 +151,7 @@ class _Settings:
     ignore: frozenset[str]
 
 
-def _validate_job(job: _Job, settings: _Settings) -> FileResult:
+def _validate_job(job: _Job, settings: _Settings) -> ValidationResult:
     """Worker entry point (module level, picklable): one file against a schema path."""
     schema = load_schema(settings.schema_path)
     return validate_file(job.path, schema, explicit=job.explicit, ignore=settings.ignore)

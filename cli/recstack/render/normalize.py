@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from recstack.inert import inert_json, inert_line
-from recstack.normalization import CHANGED, ERROR, UNCHANGED, Change, FileResult, Mode
+from recstack.normalization import CHANGED, ERROR, UNCHANGED, Mode, NormalizeResult, Rewrite
 from recstack.normalization import NormalizeReport as Report
 from recstack.output import Output
 from recstack.render.common import plural, run_notes
@@ -53,7 +53,7 @@ def value_text(value: Any) -> str:
     return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 3] + "..."
 
 
-def change_text(change: Change) -> str:
+def change_text(change: Rewrite) -> str:
     """``field: old -> new (N chunks)``; ``(+K other values)`` when olds differ."""
     old = value_text(change.old)
     if change.distinct_old > 1:
@@ -64,7 +64,7 @@ def change_text(change: Change) -> str:
     )
 
 
-def renamed_text(result: FileResult) -> str:
+def renamed_text(result: NormalizeResult) -> str:
     assert result.renamed is not None
     ids = ", ".join(result.renamed.recorded)
     return (
@@ -76,7 +76,7 @@ def renamed_text(result: FileResult) -> str:
 Line = tuple[str, str]  # (text, rich style; "" for none)
 
 
-def result_lines(results: Sequence[FileResult], mode: Mode) -> list[Line]:
+def result_lines(results: Sequence[NormalizeResult], mode: Mode) -> list[Line]:
     """Per-file lines: changed files (with their fields, or a compact diff), renames."""
     lines: list[Line] = []
     for result in results:
