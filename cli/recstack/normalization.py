@@ -117,6 +117,10 @@ class Normalized:
     def changed(self) -> bool:
         return bool(self.changes)
 
+    def to_bytes(self) -> bytes:
+        """The normalized recording in upstream's layout (``json.dumps(indent=2) + "\\n"``)."""
+        return canonical_bytes(self.data)
+
 
 def name_hash(path: Path | str) -> str:
     """H: the file stem after its last ``-`` (the whole stem when it has none)."""

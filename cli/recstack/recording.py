@@ -6,9 +6,10 @@ type reads as absent). ``null`` is treated as absent everywhere, as the format s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from recstack.problems import Problem
 from recstack.textenum import TextEnum
 
 
@@ -83,10 +84,18 @@ def integer(value: Any) -> int | None:
 
 @dataclass
 class Recording:
-    """One recording file's parsed content, with convenient, safe accessors."""
+    """One recording's parsed content, with convenient, safe accessors.
+
+    ``path`` names it (a file path, or a name given to in-memory bytes); ``raw`` holds
+    the bytes it was parsed from when known (for positions of findings), and
+    ``problems`` what the parse noted without failing (duplicate keys, numbers beyond
+    a 64-bit float).
+    """
 
     path: str
     data: dict[str, Any]
+    raw: bytes | None = field(default=None, repr=False, compare=False)
+    problems: tuple[Problem, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def request(self) -> dict[str, Any]:
