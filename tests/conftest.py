@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +16,11 @@ EXAMPLES = ROOT / "examples"
 SHARED = ROOT.parent / "shared" / "recordings"
 REAL = SHARED / "real"
 PAIRS = SHARED / "pairs"
+
+
+def upstream_bytes(data: Any) -> bytes:
+    """The reference of upstream's on-disk layout: ``json.dumps(obj, indent=2) + "\\n"``."""
+    return (json.dumps(data, indent=2) + "\n").encode("ascii")
 
 
 def _tree_digest(root: Path) -> dict[str, bytes]:

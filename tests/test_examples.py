@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from recstack.loading import canonical_bytes, load_recording
+from recstack.loading import load_recording
 from recstack.reassembly import reassemble
 from recstack.recording import BodyKind, Recording, RequestShape
 
 from conftest import EXAMPLES, example_files
+from conftest import upstream_bytes as canonical_bytes
 
 # Other commands' tests and the README refer to these by name.
 NAMED = {

@@ -15,11 +15,12 @@ import pytest
 
 from recstack import normalization as normalize_module
 from recstack.exactdiff import equal
-from recstack.loading import MAX_DEPTH, canonical_bytes
+from recstack.loading import MAX_DEPTH
 from recstack.normalization import name_hash, normalize, normalize_file, normalize_files, rec_id
 
 from cli_helpers import run
 from conftest import EXAMPLES
+from conftest import upstream_bytes as canonical_bytes
 
 # Files of the shared real/ folder that upstream's normalizer would still change.
 # Two were renamed (their request hash changed) without re-recording: their rec- ids

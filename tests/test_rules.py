@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from recstack import rules
-from recstack.loading import canonical_bytes
 from recstack.recording import Recording
 
 from cli_helpers import run
 from conftest import example_files, needs_shared, pair_dirs, real_files
+from conftest import upstream_bytes as canonical_bytes
 
 CHUNK = "openai.types.chat.chat_completion_chunk.ChatCompletionChunk"
 

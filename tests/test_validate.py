@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 
 from recstack import writing
-from recstack.loading import canonical_bytes, parse, parse_exact
+from recstack.loading import parse, parse_exact
 from recstack.validation import validate_file
 
 from cli_helpers import run, run_process
 from conftest import EXAMPLES, REAL, example_files, needs_shared, real_files
+from conftest import upstream_bytes as canonical_bytes
 
 STREAM_FILE = REAL / "old-recordings-1b45391880c6.json"  # 8 ChatCompletionChunk
 DICT_FILE = REAL / "agents-b8c52fedcd0444b1f9d78ee150f8a7ce22d62a334ef235fa5fb90d151ca17ed2.json"

@@ -14,12 +14,12 @@ from pathlib import Path
 import orjson
 import pytest
 
-from recstack.loading import canonical_bytes as reference
 from recstack.normalization import normalize
 from recstack.snapshot import read_snapshot
 from recstack.writing import RefusedWrite, canonical_bytes, write_atomic, write_if_changed
 
 from conftest import SHARED, needs_shared
+from conftest import upstream_bytes as reference
 
 
 def shared_files() -> list[Path]:

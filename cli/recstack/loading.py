@@ -572,8 +572,3 @@ def recording_from_bytes(raw: bytes, path: Path | str, *, check_duplicates: bool
                 )
             )
     return loaded
-
-
-def canonical_bytes(data: Any) -> bytes:
-    """The upstream on-disk layout: ``json.dumps(obj, indent=2) + "\\n"``."""
-    return (json.dumps(data, indent=2) + "\n").encode("ascii")

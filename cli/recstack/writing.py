@@ -44,7 +44,7 @@ handler that exits at once).
 
 :func:`canonical_bytes` is ``json.dumps(obj, indent=2) + "\\n"`` byte for byte (the
 upstream layout), computed with orjson and a few exact fix-ups instead of the
-pure-Python indenting encoder; :func:`recstack.loading.canonical_bytes` is the
+pure-Python indenting encoder; ``json.dumps`` itself is the
 reference it is tested against.
 """
 
