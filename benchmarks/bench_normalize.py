@@ -8,7 +8,8 @@ folder with drift injected into every typed object (fresh ids, ``created``,
 that there is real work to do. Two identical copies are then normalized:
 
 - **baseline**: the procedure of upstream's ``scripts/normalize_recordings.py`` (llama-stack
-  / OGX), re-implemented here from GUIDE section 3 (their code is not copied):
+  / OGX), re-implemented here from its description in docs/format.md ("The llama-stack
+  profile"; their code is not copied):
   sequentially, for every file: ``json.load``; a ``json.dumps(sort_keys=True)`` before
   and after rewriting the top-level keys of each typed object's ``__data__`` to tell
   whether it changed; when it did, ``json.dump(indent=2)`` + ``"\\n"`` over the file
@@ -42,7 +43,7 @@ EPOCH = "1970-01-01T00:00:00.000000Z"
 DURATIONS = ("total_duration", "load_duration", "prompt_eval_duration", "eval_duration")
 
 
-# --- the baseline: upstream's procedure (GUIDE section 3) ------------------------------
+# --- the baseline: upstream's procedure (docs/format.md#the-llama-stack-profile) ----
 
 
 def _baseline_rewrite(data: dict[str, Any], request_hash: str) -> None:
