@@ -2,10 +2,10 @@
 
     python benchmarks/bench_normalize.py [N]      # default 5000 files
 
-The corpus (:mod:`corpus`, N copies of the shared real recordings) is copied to a temp
-folder with drift injected into every typed object (fresh ids, ``created``,
-``created_at`` and non-null Ollama durations, as a re-recording would write them), so
-that there is real work to do. Two identical copies are then normalized:
+The corpus (:mod:`corpus`, N copies of the real upstream recordings; it says where they
+are looked for) is copied to a temp folder with drift injected into every typed object
+(fresh ids, ``created``, ``created_at`` and non-null Ollama durations, as a re-recording
+would write them), so that there is real work to do. Two identical copies are then normalized:
 
 - **baseline**: the procedure of upstream's ``scripts/normalize_recordings.py`` (llama-stack
   / OGX), re-implemented here from its description in docs/format.md ("The llama-stack
@@ -25,6 +25,7 @@ is shared): figures are indicative.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import random
@@ -193,4 +194,6 @@ def main(n: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5000)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("n", nargs="?", type=int, default=5000, help="corpus size")
+    main(parser.parse_args().n)
