@@ -4,8 +4,10 @@ A transcript is a fenced code block whose first line starts with ``$ ``: every `
 line (continued by lines ending in ``\\``) is a command run by bash from the repository
 root, and the lines up to the next ``$ `` are what it prints (stdout and stderr
 together). ``/tmp/`` in a transcript stands for a fresh temporary folder, so the
-examples can be copied and changed freely. Put ``<!-- transcript: skip -->`` on the
-line before a block whose output cannot be reproduced (timings, machine details).
+examples can be copied and changed freely. A transcript makes what it needs itself, from
+the repository's examples (``$ mkdir -p /tmp/x && cp examples/... /tmp/x/``), and writes
+only under ``/tmp/``. Put ``<!-- transcript: skip -->`` on the line before a block whose
+output cannot be reproduced (timings, machine details).
 
 Like sqlite-utils' cog-checked docs: a change of output that is not reflected in the
 docs fails here, so the docs cannot drift.
@@ -108,8 +110,23 @@ def _script(steps: list[Step], fake_tmp: str) -> str:
     return "\n".join(parts) + "\n"
 
 
+def _untracked() -> set[str] | None:
+    """The files in the checkout that git does not track (nor ignore); None without git."""
+    proc = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        return None
+    return {line[3:] for line in proc.stdout.splitlines() if line.startswith("?? ")}
+
+
 @pytest.mark.parametrize("transcript", all_transcripts(), ids=lambda t: t.source)
 def test_transcript(transcript: Transcript, tmp_path: Path) -> None:
+    untracked = _untracked()
     fake_tmp = str(tmp_path) + "/"
     proc = subprocess.run(
         ["bash", "-c", _script(transcript.steps, fake_tmp)],
@@ -126,6 +143,8 @@ def test_transcript(transcript: Transcript, tmp_path: Path) -> None:
         lines = "\n".join(line.rstrip() for line in output.rstrip("\n").splitlines())
         assert lines == step.expected, f"{transcript.source}: $ {step.command}"
     assert len(outputs) == len(transcript.steps) + 1, proc.stdout[-2000:]
+    # A transcript writes under /tmp/ only, never into the repository.
+    assert _untracked() == untracked
 
 
 def test_transcripts_are_found() -> None:
