@@ -8,6 +8,7 @@ described in docs/format.md, which is what code, tests and docs cite.
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 
@@ -86,6 +87,36 @@ def test_relative_links_resolve(doc: Path) -> None:
         elif anchor and linked.suffix == ".md" and anchor not in anchors(linked):
             broken.append(f"{where}: no heading with this anchor")
     assert broken == []
+
+
+DOTTED = re.compile(r"`(recstack(?:\.\w+)+)")
+OWN_PATH = re.compile(r"`((?:cli/recstack|benchmarks|tests/test_)[\w/.-]*)")
+
+
+def _resolves(dotted: str) -> bool:
+    """``recstack.a.b``: the longest importable module prefix, then attributes."""
+    parts = dotted.split(".")
+    for end in range(len(parts), 0, -1):
+        try:
+            found: object = importlib.import_module(".".join(parts[:end]))
+        except ModuleNotFoundError:
+            continue
+        for attribute in parts[end:]:
+            if not hasattr(found, attribute):
+                return False
+            found = getattr(found, attribute)
+        return True
+    return False
+
+
+@pytest.mark.parametrize("doc", MARKDOWN, ids=lambda p: str(p.relative_to(ROOT)))
+def test_named_modules_and_files_exist(doc: Path) -> None:
+    """Prose that names ``recstack.module.function`` or ``cli/recstack/x.py`` follows
+    renames: each name imports, each path exists."""
+    prose = _prose(doc.read_text(encoding="utf-8"))
+    stale = [name for name in DOTTED.findall(prose) if not _resolves(name)]
+    stale += [path for path in OWN_PATH.findall(prose) if not (ROOT / path).exists()]
+    assert stale == []
 
 
 def _repository_text_files() -> list[Path]:
