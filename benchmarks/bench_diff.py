@@ -32,9 +32,7 @@ import corpus  # noqa: E402
 from recstack.diffing import Options, compare_bytes  # noqa: E402
 
 DATA = HERE / ".data" / "diff"
-REAL = corpus.SHARED
 STREAM_SOURCE = "responses-800a101c42f772a8606b42e00a99aadadcc58756345c43cf2f1b93888acc3230.json"
-VENV_BIN = Path(sys.executable).parent
 DEEP_SAMPLE = 40
 
 
@@ -83,7 +81,7 @@ def rechunk(source: dict[str, Any], chunks: int, seed: int, size: int = 6000) ->
 
 
 def build_stream_pair() -> tuple[Path, Path]:
-    source = json.loads((REAL / STREAM_SOURCE).read_text())
+    source = json.loads(corpus.real_recording(STREAM_SOURCE).read_text())
     old, new = DATA / "stream" / "before.json", DATA / "stream" / "after.json"
     _dump(old, rechunk(source, 1400, seed=1))
     _dump(new, rechunk(source, 1370, seed=2))
@@ -171,11 +169,11 @@ def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, int]:
 
 
 def recstack(*args: str | Path) -> list[str]:
-    return [str(VENV_BIN / "recstack"), "diff", "--format", "text", *map(str, args)]
+    return [corpus.tool("recstack"), "diff", "--format", "text", *map(str, args)]
 
 
 def deep(old: Path, new: Path) -> list[str]:
-    return [str(VENV_BIN / "deep"), "diff", str(old), str(new)]
+    return [corpus.tool("deep"), "diff", str(old), str(new)]
 
 
 def git_no_index(old: Path, new: Path) -> list[str]:
@@ -189,8 +187,12 @@ def row(name: str, seconds: float, cpu: float, lines: int, approx: bool = False)
 
 def main(argv: list[str]) -> None:
     quick = "--quick" in argv
-    print("| tool | wall | CPU | output lines |\n|---|---:|---:|---:|")
+    unknown = [arg for arg in argv if arg != "--quick"]
+    if unknown:
+        corpus.fail(f"unknown argument {unknown[0]!r} (usage: bench_diff.py [--quick])")
     old, new = build_stream_pair()
+    corpus.tool("deep")  # exit 2 now, not half-way, when deepdiff's CLI is missing
+    print("| tool | wall | CPU | output lines |\n|---|---:|---:|---:|")
     size = (old.stat().st_size + new.stat().st_size) / 2 / 1e6
     chunks = (len(json.loads(old.read_text())["response"]["body"]), 1370)
     print(f"| **stream pair**: {size:.1f} MB each, {chunks[0]} -> {chunks[1]} chunks | | | |")
@@ -219,15 +221,16 @@ def main(argv: list[str]) -> None:
         print(row(name, seconds, cpu, lines))
     files = sorted(p.relative_to(old) for p in old.rglob("*.json"))
     sample = files[:: max(1, len(files) // DEEP_SAMPLE)][:DEEP_SAMPLE]
-    total_s = total_lines = 0
+    total_s = total_cpu = 0.0
+    total_lines = 0
     for rel in sample:
-        seconds, lines, _ = timed(deep(old / rel, new / rel))
+        seconds, cpu, lines = timed(deep(old / rel, new / rel))
         total_s += seconds
+        total_cpu += cpu
         total_lines += lines
     scale = len(files) / len(sample)
-    print(
-        row(f"deep diff (x{len(files)}, sampled)", total_s * scale, int(total_lines * scale), True)
-    )
+    name = f"deep diff (x{len(files)}, sampled)"
+    print(row(name, total_s * scale, total_cpu * scale, int(total_lines * scale), True))
 
 
 if __name__ == "__main__":

@@ -2,13 +2,14 @@
 
     python benchmarks/bench_normalize.py [N]      # default 5000 files
 
-The corpus (:mod:`corpus`, N copies of the shared real recordings) is copied to a temp
-folder with drift injected into every typed object (fresh ids, ``created``,
-``created_at`` and non-null Ollama durations, as a re-recording would write them), so
-that there is real work to do. Two identical copies are then normalized:
+The corpus (:mod:`corpus`, N copies of the real upstream recordings; it says where they
+are looked for) is copied to a temp folder with drift injected into every typed object
+(fresh ids, ``created``, ``created_at`` and non-null Ollama durations, as a re-recording
+would write them), so that there is real work to do. Two identical copies are then normalized:
 
 - **baseline**: the procedure of upstream's ``scripts/normalize_recordings.py`` (llama-stack
-  / OGX), re-implemented here from GUIDE section 3 (their code is not copied):
+  / OGX), re-implemented here from its description in docs/format.md ("The llama-stack
+  profile"; their code is not copied):
   sequentially, for every file: ``json.load``; a ``json.dumps(sort_keys=True)`` before
   and after rewriting the top-level keys of each typed object's ``__data__`` to tell
   whether it changed; when it did, ``json.dump(indent=2)`` + ``"\\n"`` over the file
@@ -24,6 +25,7 @@ is shared): figures are indicative.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import random
@@ -42,7 +44,7 @@ EPOCH = "1970-01-01T00:00:00.000000Z"
 DURATIONS = ("total_duration", "load_duration", "prompt_eval_duration", "eval_duration")
 
 
-# --- the baseline: upstream's procedure (GUIDE section 3) ------------------------------
+# --- the baseline: upstream's procedure (docs/format.md#the-llama-stack-profile) ----
 
 
 def _baseline_rewrite(data: dict[str, Any], request_hash: str) -> None:
@@ -192,4 +194,6 @@ def main(n: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5000)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("n", nargs="?", type=int, default=5000, help="corpus size")
+    main(parser.parse_args().n)

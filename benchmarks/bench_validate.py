@@ -2,7 +2,8 @@
 
     python benchmarks/bench_validate.py [N] [--subset K] [--jobs J]
 
-On the shared recordings replicated to N files (default 5000, see corpus.py):
+On the real upstream recordings replicated to N files (default 5000, see corpus.py, which
+also says where they are looked for):
 
 - ``recstack validate CORPUS`` as a user runs it (a fresh process: start-up included);
 - ``check-jsonschema --schemafile schemas/recording.schema.json`` on the same files. It is
@@ -19,7 +20,6 @@ import argparse
 import json
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import time
@@ -73,8 +73,7 @@ def time_recstack(root: Path, jobs: int | None) -> Timing:
     return timing
 
 
-def time_check_jsonschema(files: list[Path]) -> Timing:
-    exe = shutil.which("check-jsonschema") or str(Path(sys.executable).parent / "check-jsonschema")
+def time_check_jsonschema(exe: str, files: list[Path]) -> Timing:
     timing, proc = _timed([exe, "--schemafile", str(SCHEMA), *map(str, files)])
     if proc.returncode != 0:
         raise SystemExit(f"check-jsonschema failed: {proc.stdout[-500:]!r}{proc.stderr[-500:]!r}")
@@ -96,8 +95,11 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=None, help="recstack --jobs")
     parser.add_argument("--repeat", type=int, default=3, help="runs of recstack and parse-only")
     args = parser.parse_args()
+    if args.n < 1 or args.subset < 1 or args.repeat < 1:
+        parser.error("N, --subset and --repeat must be at least 1")
 
     root = corpus.build(args.n)
+    checker = corpus.tool("check-jsonschema")
     files = sorted(root.rglob("*.json"))
     size = sum(f.stat().st_size for f in files)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -108,7 +110,7 @@ def main() -> None:
     recstack = best_of(args.repeat, lambda: time_recstack(root, args.jobs))
     step = max(1, len(files) // args.subset)
     subset = files[::step][: args.subset]
-    measured = time_check_jsonschema(subset)
+    measured = time_check_jsonschema(checker, subset)
     check = measured.scaled(len(files) / len(subset))
     note = ""
     if len(subset) < len(files):

@@ -4,29 +4,85 @@
 
 Copies are spread over sub-folders like a real suite (``<area>/recordings/``) and keep
 upstream's naming (``<64 hex>.json``) so normalize's file-name hash rule applies.
-Nothing here is committed data: the corpus is rebuilt from ../shared/recordings.
+Nothing here is committed data: the corpus is rebuilt from the real upstream
+recordings, which are not part of the repository. They are looked for in
+``$RECSTACK_SHARED/real`` (``RECSTACK_SHARED=/path/to/shared/recordings``), else in
+``shared/recordings/real`` next to the repository; when they are missing, every
+benchmark says so in one line and exits 2. A corpus already built is reused without them.
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
+import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 HERE = Path(__file__).resolve().parent
-SHARED = HERE.parent.parent / "shared" / "recordings" / "real"
+ENV = "RECSTACK_SHARED"
+SHARED = Path(os.environ.get(ENV) or HERE.parent.parent / "shared" / "recordings")
+REAL = SHARED / "real"
 DEFAULT_DEST = HERE / ".data" / "corpus"
+HOW_TO_PROVIDE = (
+    f"set {ENV}=/path/to/shared/recordings (the folder holding real/), or put"
+    " shared/recordings next to the repository"
+)
+
+
+def fail(message: str) -> NoReturn:
+    """One line on stderr, prefixed with the script's name; exit status 2."""
+    print(f"{Path(sys.argv[0]).name}: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def real_recording(name: str) -> Path:
+    """One file of the real recordings, or exit 2 saying where it was looked for."""
+    path = REAL / name
+    if not path.is_file():
+        fail(f"the real upstream recording {name} is missing from {REAL}: {HOW_TO_PROVIDE}")
+    return path
+
+
+def real_recordings() -> list[Path]:
+    """The real recordings, or exit 2 saying where they were looked for."""
+    sources = sorted(REAL.glob("*.json")) if REAL.is_dir() else []
+    if not sources:
+        fail(f"no real upstream recordings (*.json) in {REAL}: {HOW_TO_PROVIDE}")
+    return sources
+
+
+def tool(name: str) -> str:
+    """A command installed next to this interpreter (or on PATH) that starts (``--help``
+    exits 0), or exit 2 saying how to install it."""
+    here = Path(sys.executable).parent / name
+    found = str(here) if here.is_file() else shutil.which(name)
+    if not found:
+        fail(f"{name} is not installed: pip install -e '.[bench]'")
+    if found not in _STARTED:
+        proc = subprocess.run([found, "--help"], capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            fail(
+                f"{found} does not start ({last}): pip install -e '.[bench]'"
+                " (in a fresh virtual environment if it is installed already)"
+            )
+        _STARTED.add(found)
+    return found
+
+
+_STARTED: set[str] = set()
 
 
 def build(n: int = 5000, dest: Path = DEFAULT_DEST) -> Path:
     """Create (or reuse) a corpus of ``n`` files; returns its root."""
-    sources = sorted(SHARED.glob("*.json"))
-    if not sources:
-        raise SystemExit(f"no recordings in {SHARED}")
     marker = dest / f".complete-{n}"
     if marker.exists():
         return dest
+    sources = real_recordings()
     if dest.exists():
         shutil.rmtree(dest)
     for i in range(n):
@@ -46,7 +102,10 @@ def size_of(root: Path) -> tuple[int, int]:
 
 
 if __name__ == "__main__":
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
-    root = build(count, Path(sys.argv[2]) if len(sys.argv) > 2 else DEFAULT_DEST)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("n", nargs="?", type=int, default=5000, help="files (default 5000)")
+    parser.add_argument("dest", nargs="?", type=Path, default=DEFAULT_DEST, help="folder")
+    args = parser.parse_args()
+    root = build(args.n, args.dest)
     files, size = size_of(root)
     print(f"{root}: {files} files, {size / 1e6:.1f} MB")

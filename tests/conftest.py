@@ -1,4 +1,10 @@
-"""Shared fixtures: the real upstream recordings (when present) and our examples."""
+"""Shared fixtures: the real upstream recordings (when present) and our examples.
+
+The real recordings are not part of the repository: a folder with ``real/`` (upstream
+recordings) and ``pairs/NN/{before,after}.json`` (re-recordings) is looked for in
+``$RECSTACK_SHARED``, else in ``shared/recordings`` next to the repository. The tests
+that need it skip, saying what is missing and how to provide it.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-SHARED = ROOT.parent / "shared" / "recordings"
+SHARED = Path(os.environ.get("RECSTACK_SHARED") or ROOT.parent / "shared" / "recordings")
 REAL = SHARED / "real"
 PAIRS = SHARED / "pairs"
 
@@ -39,6 +45,15 @@ def examples_stay_untouched() -> Iterator[None]:
     assert not changed, f"a test rewrote examples/: {changed}"
 
 
+def missing(what: Path) -> str:
+    """Why a test that needs the real recordings is skipped, and how to run it."""
+    return (
+        f"the real upstream recordings are not here (no {what}): set"
+        " RECSTACK_SHARED=/path/to/shared/recordings, or put shared/recordings next to"
+        " the repository"
+    )
+
+
 def real_files() -> list[Path]:
     return sorted(REAL.glob("*.json")) if REAL.is_dir() else []
 
@@ -51,26 +66,26 @@ def example_files() -> list[Path]:
     return sorted(EXAMPLES.glob("*.json"))
 
 
-needs_shared = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/recordings not present")
+needs_shared = pytest.mark.skipif(not REAL.is_dir(), reason=missing(REAL))
 
 
 @pytest.fixture
 def real_dir() -> Path:
     if not REAL.is_dir():
-        pytest.skip("../shared/recordings not present")
+        pytest.skip(missing(REAL))
     return REAL
 
 
 @pytest.fixture
 def pairs_dir() -> Path:
     if not PAIRS.is_dir():
-        pytest.skip("../shared/recordings not present")
+        pytest.skip(missing(PAIRS))
     return PAIRS
 
 
 def _writable_copy(source: Path, target: Path) -> Path:
     if not source.is_dir():
-        pytest.skip("../shared/recordings not present")
+        pytest.skip(missing(source))
     shutil.copytree(source, target)
     for path in target.rglob("*"):
         path.chmod(0o644 if path.is_file() else 0o755)

@@ -161,7 +161,7 @@ def test_ollama_stream_puts_metadata_on_the_last_chunk() -> None:
     assert data[-1]["done_reason"] == "stop" and data[-1]["eval_duration"] > 0
 
 
-def test_sse_examples_have_the_events_the_guide_describes() -> None:
+def test_sse_examples_have_the_events_the_format_describes() -> None:
     events = sse_data("messages-stream.json")
     messages = [e["type"] for e in events]
     assert messages[0] == "message_start" and messages[-1] == "message_stop"

@@ -12,7 +12,6 @@ import pytest
 from recstack import jsonnumbers
 from recstack.loading import (
     MAX_DEPTH,
-    canonical_bytes,
     discover,
     load,
     load_recording,
@@ -23,6 +22,7 @@ from recstack.locate import locate
 from recstack.problems import RecstackError
 
 from conftest import needs_shared, real_files
+from conftest import upstream_bytes as canonical_bytes
 
 
 @pytest.mark.parametrize(

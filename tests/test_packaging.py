@@ -1,5 +1,6 @@
-"""Packaging: the wheel holds the package, the schema and the console script; both entry
-points (``recstack`` and ``python -m recstack``) work, from any directory."""
+"""Packaging: the wheel holds the package, the schema, the license and the console script;
+the sdist holds what its tests and docs need; both entry points (``recstack`` and
+``python -m recstack``) work, from any directory."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +22,7 @@ from cli_helpers import run_process
 from conftest import EXAMPLES, ROOT
 
 SCHEMA = ROOT / "schemas" / "recording.schema.json"
+LICENSE = ROOT / "LICENSE"
 COMMANDS = ("validate", "show", "diff", "normalize")
 DIST_INFO = f"recstack-{__version__}.dist-info"
 
@@ -88,6 +91,38 @@ def test_wheel_declares_the_console_script_and_metadata(wheel: zipfile.ZipFile) 
     assert f"\nVersion: {__version__}\n" in metadata
     assert "\nRequires-Python: >=3.10\n" in metadata
     assert "Provides-Extra: test" in metadata
+
+
+def test_wheel_ships_the_license(wheel: zipfile.ZipFile) -> None:
+    assert wheel.read(f"{DIST_INFO}/licenses/LICENSE") == LICENSE.read_bytes()
+    assert LICENSE.read_text(encoding="utf-8").startswith("MIT License\n")
+    metadata = wheel.read(f"{DIST_INFO}/METADATA").decode()
+    assert "\nLicense-Expression: MIT\n" in metadata
+    assert "\nLicense-File: LICENSE\n" in metadata
+
+
+def test_sdist_ships_the_license_docs_and_what_the_tests_read(tmp_path: Path) -> None:
+    pytest.importorskip("hatchling.build", reason="hatchling (the test extra) is missing")
+    # hatchling builds the project of the current directory.
+    code = "import sys; from hatchling.build import build_sdist; print(build_sdist(sys.argv[1]))"
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    with tarfile.open(tmp_path / proc.stdout.strip()) as archive:
+        prefix = f"recstack-{__version__}/"
+        members = {m.name.removeprefix(prefix) for m in archive.getmembers()}
+        license_file = archive.extractfile(prefix + "LICENSE")
+        assert license_file is not None and license_file.read() == LICENSE.read_bytes()
+    tracked = [ROOT / "README.md", *(ROOT / "docs").glob("*.md"), *(ROOT / "examples").iterdir()]
+    tracked += [*(ROOT / "tests").glob("*.py"), *(ROOT / "benchmarks").glob("*.py"), SCHEMA]
+    missing = {str(p.relative_to(ROOT)) for p in tracked} - members
+    assert missing == set()
+    assert not any(m.startswith((".venv/", "benchmarks/.data/")) for m in members)
 
 
 def test_wheel_ships_the_recording_schema(wheel: zipfile.ZipFile) -> None:

@@ -1,4 +1,5 @@
-"""OpenAI chat streams and completions: every GUIDE §2 edge case, on inline recordings."""
+"""OpenAI chat streams and completions: every edge case that docs/format.md ("OpenAI chat
+chunks") lists, on inline recordings."""
 
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ from recstack.replay import (
 )
 from recstack.replay_rules import normalize_body
 
-from conftest import SHARED
+from conftest import SHARED, missing
 
 TEST_ID = "tests/integration/inference/test_chat.py::test_hello[txt=ollama/llama3.2:3b]"
 OWN_DIR = "tests/integration/inference/recordings"
@@ -550,7 +550,7 @@ def _provenance(real_dir: Path) -> dict[str, tuple[str, str]]:
     """Real file name -> (upstream commit, upstream path), from the shared README."""
     readme = SHARED / "README.md"
     if not readme.is_file():
-        pytest.skip("the provenance table of ../shared/recordings is not present")
+        pytest.skip(missing(readme))
     rows = {name: (commit, path) for name, commit, path in _ROW.findall(readme.read_text())}
     assert set(rows) == {p.name for p in real_dir.glob("*.json")}
     return rows

@@ -1,9 +1,9 @@
 """OpenAI chat completions: ``chat.completion.chunk`` streams and the plain ChatCompletion.
 
-Stream rules (GUIDE §2): choices and tool calls grouped by their ``index`` (never
-list position); role, id, type and name are the first non-empty value; content,
-refusal and arguments concatenate; reasoning is ``reasoning_content`` else
-``reasoning`` per delta (never both); finish_reason and usage are the last non-null.
+Stream rules (docs/format.md, "OpenAI chat chunks"): choices and tool calls grouped by
+their ``index`` (never list position); role, id, type and name are the first non-empty
+value; content, refusal and arguments concatenate; reasoning is ``reasoning_content``
+else ``reasoning`` per delta (never both); finish_reason and usage are the last non-null.
 """
 
 from __future__ import annotations
