@@ -13,6 +13,7 @@ stopped); the exit status is then 128 + the signal number (130, 143).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -101,11 +102,9 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        error_line("recstack: interrupted")
-        sys.exit(130)
+        _stop("recstack: interrupted", 128 + signal.SIGINT)
     except Terminated:
-        error_line("recstack: terminated")
-        sys.exit(128 + signal.SIGTERM)
+        _stop("recstack: terminated", 128 + signal.SIGTERM)
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): not an error worth a message.
         sys.stderr.close()
@@ -120,6 +119,19 @@ def main() -> None:
             "(run with RECSTACK_DEBUG=1 for the traceback, and please report it)"
         )
         sys.exit(EXIT_ERROR)
+
+
+def _stop(message: str, code: int) -> None:
+    """End an interrupted run: one line, then exit at once. Every clean-up (temp files,
+    workers) has run on the way here; the interpreter's own shutdown is skipped, so that
+    threads it would join, half-stopped, cannot print tracebacks after the message."""
+    parallel = sys.modules.get("recstack.parallel")
+    if parallel is not None:  # a pool whose generator was left suspended
+        parallel.stop_all()
+    error_line(message)
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+    os._exit(code)
 
 
 def debugging() -> bool:

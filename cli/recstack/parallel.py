@@ -19,8 +19,10 @@ import ctypes
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import InvalidStateError, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from types import FrameType
 from typing import TypeVar
 
@@ -78,13 +80,31 @@ def _init_worker(parent: int) -> None:
         _exit_now(signal.SIGTERM, None)
 
 
+def _quiet_pool_thread(args: threading.ExceptHookArgs) -> None:
+    """While a pool is being stopped, its manager thread may trip over futures that were
+    cancelled under it (``InvalidStateError``) or workers gone (``BrokenProcessPool``):
+    expected then, and never worth a traceback on the user's terminal."""
+    if not issubclass(args.exc_type, (InvalidStateError, BrokenProcessPool)):
+        _default_excepthook(args)
+
+
+_default_excepthook = threading.excepthook
+
+
 def _terminate(pool: ProcessPoolExecutor) -> None:
-    """Stop the pool's workers now (each removes its temp file) and drop queued work."""
-    processes = getattr(pool, "_processes", None) or {}
-    for process in list(processes.values()):
+    """Stop the pool's workers now (each removes its temp file) and drop queued work.
+
+    Queued work is cancelled first, then the workers are terminated and waited for (the
+    first ``shutdown`` forgets the pool's manager thread, so the workers are joined here).
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
         with contextlib.suppress(OSError, AttributeError, ValueError):
             process.terminate()
-    pool.shutdown(wait=True, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(OSError, AttributeError, ValueError, AssertionError):
+            process.join(timeout=10)
 
 
 def pmap(
@@ -104,9 +124,29 @@ def pmap(
     pool = ProcessPoolExecutor(
         max_workers=workers, initializer=_init_worker, initargs=(os.getpid(),)
     )
+    # An interruption cancels the queued futures (in Executor.map's own clean-up, maybe
+    # late, when the generator is finalized) while the pool's manager thread still runs:
+    # quiet what that thread reports then, for the rest of the process.
+    threading.excepthook = _quiet_pool_thread
+    _LIVE.add(pool)
     try:
         yield from pool.map(fn, items, chunksize=chunksize)
     except BaseException:
         _terminate(pool)
         raise
+    finally:
+        _LIVE.discard(pool)
     pool.shutdown(wait=True)
+
+
+# Pools at work. An interruption may leave a pmap generator suspended (its consumer
+# raised) and finalized only later: stop_all() stops their workers deterministically.
+_LIVE: set[ProcessPoolExecutor] = set()
+
+
+def stop_all() -> None:
+    """Stop every pool still at work (workers remove their temp files and exit)."""
+    for pool in list(_LIVE):
+        _LIVE.discard(pool)
+        with contextlib.suppress(Exception):
+            _terminate(pool)
