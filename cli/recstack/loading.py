@@ -500,10 +500,17 @@ class Loaded:
     def position(self, pointer: str) -> tuple[int | None, int | None]:
         """Line and column of the value at ``pointer`` in this file (None, None when
         a file not kept in memory can no longer be read)."""
+        return self.positions([pointer])[0]
+
+    def positions(self, pointers: Sequence[str]) -> list[tuple[int | None, int | None]]:
+        """:meth:`position` of each pointer (the text decoded, or read again, once)."""
+        if not pointers:
+            return []
         try:
-            return locate(self.text, pointer)
+            text = self.text
         except (RecstackError, UnicodeDecodeError):
-            return None, None
+            return [(None, None)] * len(pointers)
+        return [locate(text, pointer) for pointer in pointers]
 
 
 def load(path: Path | str, *, check_duplicates: bool = False) -> Loaded:

@@ -84,10 +84,15 @@ def validate_data(data: Any, schema: Schema) -> list[rules.Finding]:
 
 def validate_loaded(loaded: Loaded, schema: Schema) -> list[Problem]:
     """Problems of a parsed file, each with the line:column of its value."""
+    return _located(loaded, validate_data(loaded.data, schema))
+
+
+def _located(loaded: Loaded, findings: list[rules.Finding]) -> list[Problem]:
+    """The parse's problems and ``findings``, each with the line:column of its value."""
     problems = list(loaded.problems)
     name = str(loaded.path)
-    for finding in validate_data(loaded.data, schema):
-        line, column = loaded.position(finding.pointer)
+    positions = loaded.positions([finding.pointer for finding in findings])
+    for finding, (line, column) in zip(findings, positions, strict=True):
         problems.append(
             Problem(name, finding.message, line, column, finding.pointer, rule=finding.rule)
         )
@@ -101,7 +106,9 @@ def validate_file(path: Path | str, schema: Schema | None = None) -> list[Proble
         loaded = load(path, check_duplicates=True)
     except RecstackError as exc:
         return [exc.problem]
-    return validate_loaded(loaded, schema)
+    findings = validate_data(loaded.data, schema)
+    loaded.data = None  # not needed to place the findings: its memory goes first
+    return _located(loaded, findings)
 
 
 def _position(problem: Problem) -> tuple[int, int]:
