@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -62,3 +63,33 @@ def real_copy(tmp_path: Path) -> Path:
 def pairs_copy(tmp_path: Path) -> Path:
     """A writable copy of the re-recorded pairs (``NN/{before,after}.json``) in a temp dir."""
     return _writable_copy(PAIRS, tmp_path / "pairs")
+
+
+# -- the fuzzer (tests/test_fuzz.py) ----------------------------------------------------
+
+FUZZ_DEFAULT = 5  # mutants per mutation kind in an ordinary run
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fuzz",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"tests/test_fuzz.py: N mutants per mutation kind (default {FUZZ_DEFAULT}, "
+        "or RECSTACK_FUZZ=N).",
+    )
+
+
+@pytest.fixture
+def fuzz_count(request: pytest.FixtureRequest) -> int:
+    """How many mutants per mutation kind: --fuzz N, else RECSTACK_FUZZ, else a few."""
+    option = request.config.getoption("--fuzz")
+    if option is not None:
+        return int(option)
+    return int(os.environ.get("RECSTACK_FUZZ") or FUZZ_DEFAULT)
+
+
+def fuzz_seed_files() -> list[Path]:
+    """The recordings the fuzzer mutates: our examples, and the real ones when present."""
+    return example_files() + real_files()

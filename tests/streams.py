@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from recstack.model import Recording
-from recstack.reassemble import Answer, reassemble
+from recstack.reassembly import Answer, reassemble
+from recstack.recording import Recording
 
 CHUNK_TYPE = "openai.types.chat.chat_completion_chunk.ChatCompletionChunk"
 COMPLETION_TYPE = "openai.types.completion.Completion"

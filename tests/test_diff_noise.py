@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from diff_fixtures import completion, model_list, ollama_ps, stream_recording, write
-from recstack.normalize import normalize
+from recstack.normalization import normalize
 
 from cli_helpers import run
 

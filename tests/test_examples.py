@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from recstack.loading import canonical_bytes, load_recording
-from recstack.model import BodyKind, Recording, RequestShape
-from recstack.reassemble import reassemble
+from recstack.reassembly import reassemble
+from recstack.recording import BodyKind, Recording, RequestShape
 
 from conftest import EXAMPLES, example_files
 

@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 
 from recstack import layout, loading
-from recstack import normalize as normalizing
+from recstack import normalization as normalizing
 from recstack.diffing import Options, compare_bytes
 from recstack.diffing.pairing import compare_pair, pair_files
 from recstack.exactdiff import equal
 from recstack.loading import load, load_recording, parse
-from recstack.normalize import normalize_file
+from recstack.normalization import normalize_file
 from recstack.problems import RecstackError
 
 from conftest import EXAMPLES, example_files, needs_shared, real_files

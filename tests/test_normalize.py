@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from recstack import normalize as normalize_module
+from recstack import normalization as normalize_module
 from recstack.exactdiff import equal
 from recstack.loading import MAX_DEPTH, canonical_bytes
-from recstack.normalize import name_hash, normalize, normalize_file, normalize_files, rec_id
+from recstack.normalization import name_hash, normalize, normalize_file, normalize_files, rec_id
 
 from cli_helpers import run
 from conftest import EXAMPLES
@@ -326,7 +326,7 @@ def test_unchanged_files_keep_their_mtime(real_copy: Path) -> None:
 
 
 def test_normalized_files_still_validate(real_copy: Path) -> None:
-    validate = pytest.importorskip("recstack.validate")
+    validate = pytest.importorskip("recstack.validation")
     drift_tree(real_copy)
     assert run("normalize", real_copy).exit_code == 0
     for path in sorted(real_copy.glob("*.json")):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import recstack.normalize
+import recstack.normalization
 from recstack.snapshot import Snapshot
 
 from cli_helpers import Result, run
@@ -75,14 +75,14 @@ def test_a_file_named_explicitly_has_its_own_folder_as_tree(trees: tuple[Path, P
 
 def _after_the_read(monkeypatch: pytest.MonkeyPatch, act: object) -> None:
     """Run ``act(path)`` right after normalize has read ``path``."""
-    read = recstack.normalize.read_file
+    read = recstack.normalization.read_file
 
     def read_then_act(path: str) -> Snapshot:
         snapshot = read(path)
         act(path)  # type: ignore[operator]
         return snapshot
 
-    monkeypatch.setattr(recstack.normalize, "read_file", read_then_act)
+    monkeypatch.setattr(recstack.normalization, "read_file", read_then_act)
 
 
 def test_a_file_edited_after_it_was_read_keeps_the_edit(

@@ -74,7 +74,7 @@ def command_summaries(help_text: str) -> dict[str, str]:
 def test_wheel_holds_the_package_under_its_import_name(wheel: zipfile.ZipFile) -> None:
     names = wheel.namelist()
     assert all(n.startswith(("recstack/", f"{DIST_INFO}/")) for n in names), names
-    for module in ("__init__", "__main__", "app", "loading", "model"):
+    for module in ("__init__", "__main__", "app", "loading", "recording"):
         assert f"recstack/{module}.py" in names
     for command in COMMANDS:
         assert f"recstack/commands/{command}.py" in names

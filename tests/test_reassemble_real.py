@@ -7,8 +7,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from recstack.model import Recording
-from recstack.reassemble import Answer, reassemble
+from recstack.reassembly import Answer, reassemble
+from recstack.recording import Recording
 
 from conftest import REAL, needs_shared, pair_dirs, real_files
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from recstack.loading import load_recording
-from recstack.model import Recording
+from recstack.recording import Recording
 from recstack.replay import (
     KeyKind,
     ReplayCause,

@@ -13,7 +13,7 @@ import pytest
 
 from recstack import rules
 from recstack.loading import canonical_bytes
-from recstack.model import Recording
+from recstack.recording import Recording
 
 from cli_helpers import run
 from conftest import example_files, needs_shared, pair_dirs, real_files

@@ -13,7 +13,7 @@ import pytest
 
 from recstack import writing
 from recstack.loading import canonical_bytes, parse, parse_exact
-from recstack.validate import validate_file
+from recstack.validation import validate_file
 
 from cli_helpers import run, run_process
 from conftest import EXAMPLES, REAL, example_files, needs_shared, real_files

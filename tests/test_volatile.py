@@ -12,7 +12,7 @@ import pytest
 from diff_fixtures import ollama_ps
 from recstack import volatile
 from recstack.diffing.ignore import default_matcher, parse_sse_line
-from recstack.normalize import normalize
+from recstack.normalization import normalize
 from recstack.paths import child, extend, find, parse, sort_key
 from recstack.volatile import DEFAULT, PLAIN, REQUEST, TYPED, VolatileRule
 

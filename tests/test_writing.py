@@ -15,7 +15,7 @@ import orjson
 import pytest
 
 from recstack.loading import canonical_bytes as reference
-from recstack.normalize import normalize
+from recstack.normalization import normalize
 from recstack.snapshot import read_snapshot
 from recstack.writing import RefusedWrite, canonical_bytes, write_atomic, write_if_changed
 

@@ -144,11 +144,19 @@ def _fragments(value: Any) -> Any:
 
 
 def dumps(value: Any, option: int = 0) -> bytes:
-    """``orjson.dumps`` that writes big integers and Decimals at their exact value."""
+    """``orjson.dumps`` that writes big integers and Decimals at their exact value.
+
+    A string holding a lone surrogate (UTF-8 cannot encode it) is written as its
+    ``\\udXXX`` escape by the standard library instead (compact, ASCII).
+    """
     try:
         return orjson.dumps(value, default=_fragment, option=option)
     except TypeError:  # an integer beyond 64 bits (orjson never passes it to default)
+        pass
+    try:
         return orjson.dumps(_fragments(value), default=_fragment, option=option)
+    except TypeError:  # a lone surrogate
+        return dumps_text(value, separators=(",", ":")).encode("ascii")
 
 
 def dumps_text(value: Any, **options: Any) -> str:

@@ -539,7 +539,7 @@ def load_recording(path: Path | str, *, check_duplicates: bool = False) -> Loade
     """Like :func:`load`, and also require the minimal shape of a recording.
 
     Minimal means: a JSON object with ``request`` and ``response`` objects. Full
-    validation is the job of ``recstack.validate``; this only keeps the other
+    validation is the job of ``recstack.validation``; this only keeps the other
     commands from tripping over files that are not recordings at all.
     """
     return _recording(load(path, check_duplicates=check_duplicates))

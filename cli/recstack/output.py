@@ -12,6 +12,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
 
+from recstack.inert import inert_line
+
 if TYPE_CHECKING:  # rich is imported when first used: it is slow to load
     from rich.console import Console
     from rich.progress import Progress
@@ -58,8 +60,12 @@ def make_console(*, stderr: bool = False) -> Console:
 
 
 def error_line(message: str) -> None:
-    """One plain line on stderr (for problems with a file or with usage)."""
-    sys.stderr.write(" ".join(message.split()) + "\n")
+    """One plain line on stderr (for problems with a file or with usage).
+
+    Whitespace runs become one space; control characters, bidi controls and lone
+    surrogates (from a recording or a file name) are shown as escapes (:mod:`recstack.inert`).
+    """
+    sys.stderr.write(inert_line(" ".join(message.split())) + "\n")
     sys.stderr.flush()
 
 

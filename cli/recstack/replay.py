@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import PurePath, PurePosixPath
 
-from recstack.model import Recording
+from recstack.recording import Recording
 from recstack.replay_rules import (
     KeyKind,
     RecordingName,

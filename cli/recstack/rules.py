@@ -1,6 +1,6 @@
 """Consistency rules: what JSON Schema cannot say about a recording.
 
-Each rule is a small function over a :class:`~recstack.model.Recording` that yields
+Each rule is a small function over a :class:`~recstack.recording.Recording` that yields
 findings (pointer + message); the table :data:`RULES` maps rule id -> description and
 is what ``recstack validate --list-rules`` prints. Only things that are certainly
 wrong belong here. Rules are tolerant: a value of the wrong type is the schema's
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from recstack.loading import MAX_DEPTH
-from recstack.model import Recording, is_typed
+from recstack.recording import Recording, is_typed
 
 # Finding ids that do not come from this module, for --list-rules.
 BUILTIN: dict[str, str] = {

@@ -68,8 +68,12 @@ class Schema:
     _explainer: Any = field(default=None, repr=False)
 
     def is_valid(self, data: Any) -> bool:
-        """Pass/fail with the compiled engine."""
-        return bool(self.fast.is_valid(data))
+        """Pass/fail with the compiled engine (the explaining one for a string holding a
+        lone surrogate, which the compiled engine cannot take)."""
+        try:
+            return bool(self.fast.is_valid(data))
+        except UnicodeEncodeError:
+            return next(iter(self.explainer.iter_errors(data)), None) is None
 
     @property
     def explainer(self) -> Validator:
@@ -105,10 +109,13 @@ class Schema:
 
     def _fast_errors(self, data: Any) -> list[SchemaError]:
         """Messages from the compiled engine (only if the two engines ever disagree)."""
-        return [
-            SchemaError(pointer_from(e.instance_path), e.message)
-            for e in self.fast.iter_errors(data)
-        ]
+        try:
+            return [
+                SchemaError(pointer_from(e.instance_path), e.message)
+                for e in self.fast.iter_errors(data)
+            ]
+        except UnicodeEncodeError:  # a lone surrogate: the compiled engine cannot read it
+            return [SchemaError("", "the schema cannot be checked: a string is not valid Unicode")]
 
 
 def _crawled_registry(document: dict[str, Any], refs: RefPolicy) -> referencing.Registry:

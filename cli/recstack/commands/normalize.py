@@ -82,7 +82,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         # Imported here, not at the top: the other commands need not load them.
         from recstack.loading import discover
-        from recstack.normalize import ERROR, normalize_files
+        from recstack.normalization import ERROR, normalize_files
         from recstack.output import make_console, track
         from recstack.render.normalize import (
             CHECK,

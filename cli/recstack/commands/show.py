@@ -66,10 +66,10 @@ def register(app: typer.Typer) -> None:
         """
         # Imported here, not at the top: the other commands need not load them.
         from recstack.loading import discover, load_recording
-        from recstack.model import Recording
         from recstack.output import is_terminal, make_console, track
         from recstack.problems import RecstackError
-        from recstack.reassemble import reassemble
+        from recstack.reassembly import reassemble
+        from recstack.recording import Recording
         from recstack.render import show as render
 
         found = discover(paths)

@@ -13,7 +13,7 @@ import typer
 from recstack.output import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, error_line
 
 if TYPE_CHECKING:
-    from recstack.validate import FileResult
+    from recstack.validation import FileResult
 
 EPILOG = (
     """\
@@ -80,7 +80,7 @@ def register(app: typer.Typer) -> None:
         from recstack.output import make_console
         from recstack.problems import RecstackError
         from recstack.render import validate as render
-        from recstack.validate import validate_paths
+        from recstack.validation import validate_paths
 
         if list_rules:
             if output_format is Format.json:

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from recstack.diffing.compare import Options, compare_bytes, compare_data
-from recstack.diffing.model import (
+from recstack.diffing.pairing import Pair, compare_job, pair_files, pair_trees
+from recstack.diffing.result import (
     ADDED,
     CHANGED,
     ERROR,
@@ -23,7 +24,6 @@ from recstack.diffing.model import (
     FileDiff,
     summarize,
 )
-from recstack.diffing.pairing import Pair, compare_job, pair_files, pair_trees
 from recstack.output import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, track
 from recstack.parallel import pmap
 

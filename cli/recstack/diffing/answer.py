@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from recstack.diffing.model import (
+from recstack.diffing.result import (
     ITEM_ADDED,
     ITEM_REMOVED,
     TEXT,
@@ -24,7 +24,7 @@ from recstack.diffing.model import (
 )
 from recstack.diffing.structural import diff_values, is_text, parse_json_string
 from recstack.paths import join, keyed
-from recstack.reassemble.model import Answer, Choice, ToolCall
+from recstack.reassembly.answer import Answer, Choice, ToolCall
 
 PREFIX = "answer"
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from recstack.diffing.answer import compare_answers, trusted
 from recstack.diffing.ignore import Matcher, default_matcher, strip_recording
-from recstack.diffing.model import (
+from recstack.diffing.result import (
     ADDED,
     CHANGED,
     EQUIVALENT,
@@ -46,9 +46,9 @@ from recstack.diffing.stream import (
 )
 from recstack.diffing.structural import diff_values
 from recstack.loading import recording_from_bytes
-from recstack.model import Recording
 from recstack.problems import Problem, RecstackError
-from recstack.reassemble import reassemble
+from recstack.reassembly import reassemble
+from recstack.recording import Recording
 
 _META_SKIP = ("request", "response")
 

@@ -20,8 +20,8 @@ from typing import Any
 from recstack import volatile
 from recstack.jsonnumbers import dumps_text
 from recstack.loading import parse_embedded
-from recstack.model import BodyKind, body_kind
 from recstack.paths import child, glob_regex
+from recstack.recording import BodyKind, body_kind
 from recstack.sse import split_field
 
 # Keys whose empty object says nothing: Azure OpenAI sends ``content_filter_results: {}``

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from recstack.diffing.compare import Options, compare_bytes, compare_parsed, unreadable
-from recstack.diffing.model import ERROR, SAME, Change, FileDiff
+from recstack.diffing.result import ERROR, SAME, Change, FileDiff
 from recstack.loading import io_problem, load_recording, read_bytes, walk
 from recstack.problems import Problem, RecstackError
 from recstack.snapshot import RegularFile

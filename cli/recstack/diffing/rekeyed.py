@@ -60,8 +60,8 @@ from urllib.parse import urlparse
 
 import orjson
 
-from recstack.model import Recording, RequestShape, nonempty
 from recstack.paths import child
+from recstack.recording import Recording, RequestShape, nonempty
 from recstack.replay_rules import MODEL_LIST_PATHS, normalize_body
 
 TEST_ID = "test-id"  # only the test id differs

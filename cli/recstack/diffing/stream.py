@@ -15,11 +15,11 @@ import json
 from typing import Any
 
 from recstack.diffing.ignore import Matcher, parse_sse_line, strip
-from recstack.diffing.model import ITEM_ADDED, ITEM_REMOVED, TEXT, VALUE, WHERE_RESPONSE, Change
+from recstack.diffing.result import ITEM_ADDED, ITEM_REMOVED, TEXT, VALUE, WHERE_RESPONSE, Change
 from recstack.diffing.structural import is_text
 from recstack.jsonnumbers import dumps_text
-from recstack.model import BodyKind, body_kind, is_typed
 from recstack.paths import sort_key
+from recstack.recording import BodyKind, body_kind, is_typed
 
 # Keys whose values the reassembled answer covers (text, reasoning, tool calls, finish
 # reasons, usage, logprobs, stream deltas, GenAI candidates, Ollama final counts).

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from recstack.diffing.model import ITEM_ADDED, ITEM_REMOVED, TEXT, TYPE, VALUE, Change
+from recstack.diffing.result import ITEM_ADDED, ITEM_REMOVED, TEXT, TYPE, VALUE, Change
 from recstack.loading import parse_embedded
 from recstack.paths import join, sort_key
 

@@ -2,21 +2,21 @@
 
 Changed, added, removed and unreadable files get a section each; same and equivalent
 files are counted in the summary line (listed with ``verbose``). Text changes are
-shown as a unified line diff, or a word diff (``[-old-]{+new+}``) for single lines.
+shown as a unified line diff, or a word diff (``[-old-]{+new+}``) for single lines
+(:mod:`recstack.render.textdiff`: bounded in time and size). Recording text is shown
+inert in every human format (:mod:`recstack.inert`): control characters, bidi controls
+and lone surrogates appear as escapes; JSON carries them as ``\\uXXXX`` escapes.
 """
 
 from __future__ import annotations
 
-import difflib
-import json
-import re
 from collections.abc import Iterable
 from typing import Any
 
 from rich.console import Console
 from rich.text import Text
 
-from recstack.diffing.model import (
+from recstack.diffing.result import (
     ADDED,
     CHANGED,
     EQUIVALENT,
@@ -32,11 +32,11 @@ from recstack.diffing.model import (
     note_text,
     summarize,
 )
+from recstack.inert import inert, inert_json, inert_line
 from recstack.jsonnumbers import dumps_text
-
-# A line is a list of (text, style) segments; style "" is plain.
-Segment = tuple[str, str]
-Line = list[Segment]
+from recstack.render import markdown as md
+from recstack.render.jsontext import json_text
+from recstack.render.textdiff import Line, changed_window, line_diff, word_diff
 
 SUMMARY_ORDER = (CHANGED, ADDED, REMOVED, ERROR, EQUIVALENT, SAME)
 STATUS_STYLE = {
@@ -48,8 +48,6 @@ STATUS_STYLE = {
     SAME: "dim",
 }
 MAX_VALUE = 240  # characters of a JSON value shown inline
-CONTEXT_WORDS = 8  # unchanged words kept around a word-diff change
-CONTEXT_LINES = 2
 
 
 def summary_line(files: list[FileDiff]) -> str:
@@ -60,78 +58,13 @@ def summary_line(files: list[FileDiff]) -> str:
 
 
 def short_json(value: Any, limit: int = MAX_VALUE) -> str:
-    text = value if isinstance(value, str) and limit == 0 else None
-    if text is None:
-        try:
-            text = dumps_text(value, ensure_ascii=False, sort_keys=False)
-        except (TypeError, ValueError):
-            text = repr(value)
+    text = value if isinstance(value, str) and limit == 0 else json_text(value)
     if limit and len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
 
 
-# -- text diffs ---------------------------------------------------------------------
-
-_WORDS = re.compile(r"\s+|[^\s]+")
-
-
-def word_diff(before: str, after: str) -> Line:
-    """One line: unchanged words plain, removed ``[-…-]``, added ``{+…+}``."""
-    a, b = _WORDS.findall(before), _WORDS.findall(after)
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    line: Line = []
-    opcodes = matcher.get_opcodes()
-    for n, (op, i1, i2, j1, j2) in enumerate(opcodes):
-        if op == "equal":
-            words = a[i1:i2]
-            keep_head = n > 0
-            keep_tail = n < len(opcodes) - 1
-            limit = CONTEXT_WORDS * 2
-            if len(words) > limit * (keep_head + keep_tail) + 1:
-                head = words[:limit] if keep_head else []
-                tail = words[-limit:] if keep_tail else []
-                line.append(("".join(head), ""))
-                line.append(("…", "dim"))
-                line.append(("".join(tail), ""))
-            else:
-                line.append(("".join(words), ""))
-            continue
-        if i2 > i1:
-            line.append(("[-" + "".join(a[i1:i2]) + "-]", "red"))
-        if j2 > j1:
-            line.append(("{+" + "".join(b[j1:j2]) + "+}", "green"))
-    return line
-
-
-def line_diff(before: str, after: str) -> list[Line]:
-    """A unified diff without file headers: ``@@`` hunks, ``-``/``+``/`` `` lines."""
-    out: list[Line] = []
-    diff = difflib.unified_diff(
-        before.splitlines(), after.splitlines(), lineterm="", n=CONTEXT_LINES
-    )
-    for number, text in enumerate(diff):
-        if number < 2:  # the "---" / "+++" file headers (a line of the text may start so)
-            continue
-        style = {"@": "cyan", "-": "red", "+": "green"}.get(text[:1], "")
-        out.append([(text, style)])
-    if not out and before != after:
-        return ending_diff(before, after)
-    return out
-
-
-def ending_diff(before: str, after: str) -> list[Line]:
-    """Texts with the same lines but other line endings: the differing tails, escaped."""
-    common = next(
-        (i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b),
-        min(len(before), len(after)),
-    )
-    start = max(0, common - 20)
-    lead = "…" if start else ""
-    return [
-        [("- " + lead + json.dumps(before[start:], ensure_ascii=False), "red")],
-        [("+ " + lead + json.dumps(after[start:], ensure_ascii=False), "green")],
-    ]
+# -- changes ------------------------------------------------------------------------
 
 
 def change_body(change: Change) -> list[Line]:
@@ -152,16 +85,17 @@ def change_body(change: Change) -> list[Line]:
 
 def change_heading(change: Change) -> Line:
     if change.informational:
-        return [(f"{change.where:<8} ", "dim"), (note_text(change), "italic")]
+        return [(f"{change.where:<8} ", "dim"), (inert_line(note_text(change)), "italic")]
     if change.kind == FILE_ERROR:
         message = change.after if change.after is not None else change.before
-        return [(f"{change.path:<8} ", "dim"), (str(message), "red")]
+        return [(f"{inert_line(change.path):<8} ", "dim"), (inert_line(str(message)), "red")]
     kind = "" if change.kind in (TEXT, "changed") else f"  ({change.kind})"
-    return [(f"{change.where:<8} ", "dim"), (change.path, "bold"), (kind, "dim")]
+    return [(f"{change.where:<8} ", "dim"), (inert_line(change.path), "bold"), (kind, "dim")]
 
 
 def file_lines(item: FileDiff) -> list[Line]:
-    lines: list[Line] = [[(f"{item.status:<10} ", STATUS_STYLE[item.status]), (item.path, "bold")]]
+    status = (f"{item.status:<10} ", STATUS_STYLE[item.status])
+    lines: list[Line] = [[status, (inert_line(item.path), "bold")]]
     for change in item.changes:
         lines.append([("  ", ""), *change_heading(change)])
         for body in change_body(change):
@@ -170,10 +104,10 @@ def file_lines(item: FileDiff) -> list[Line]:
 
 
 def quiet_lines(item: FileDiff) -> list[Line]:
-    line: Line = [(f"{item.status:<10} ", STATUS_STYLE[item.status]), (item.path, "")]
+    line: Line = [(f"{item.status:<10} ", STATUS_STYLE[item.status]), (inert_line(item.path), "")]
     notes = item.notes
     if notes:
-        line.append(("  (" + "; ".join(notes) + ")", "dim"))
+        line.append(("  (" + inert_line("; ".join(notes)) + ")", "dim"))
     return [line]
 
 
@@ -197,18 +131,20 @@ def report_lines(files: list[FileDiff], *, verbose: bool = False) -> list[Line]:
 # -- formats ------------------------------------------------------------------------
 
 
+def _plain(line: Line) -> str:
+    """A line's text, control characters shown as escapes (the boundary of every format)."""
+    return inert("".join(text for text, _ in line))
+
+
 def render_text(files: list[FileDiff], *, verbose: bool = False) -> str:
-    return "".join(
-        "".join(text for text, _ in line).rstrip() + "\n"
-        for line in report_lines(files, verbose=verbose)
-    )
+    return "".join(_plain(line).rstrip() + "\n" for line in report_lines(files, verbose=verbose))
 
 
 def render_rich(files: list[FileDiff], console: Console, *, verbose: bool = False) -> None:
     for line in report_lines(files, verbose=verbose):
-        text = Text()
+        text = Text()  # Text, never markup: "[bold]" in a recording is shown as it is
         for segment, style in line:
-            text.append(segment, style=style or None)
+            text.append(inert(segment), style=style or None)
         console.print(text, soft_wrap=True)
 
 
@@ -217,40 +153,30 @@ def to_json(files: list[FileDiff]) -> dict[str, Any]:
 
 
 def render_json(files: list[FileDiff]) -> str:
-    return dumps_text(to_json(files), indent=2, ensure_ascii=False, default=str) + "\n"
-
-
-def _fence(body: str) -> str:
-    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
-    return "`" * max(3, longest + 1)
-
-
-def _md_code(text: str) -> str:
-    ticks = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{ticks}{pad}{text}{pad}{ticks}"
+    """The JSON report; lone surrogates and C1 controls as ``\\uXXXX`` escapes."""
+    text = dumps_text(to_json(files), indent=2, ensure_ascii=False, default=str)
+    return inert_json(text) + "\n"
 
 
 def _md_change(change: Change) -> list[str]:
     if change.informational:
-        return [f"- _{note_text(change)}_"]
+        return [f"- _{md.text(note_text(change))}_"]
     if change.kind == FILE_ERROR:
-        return [f"- {_md_code(str(change.after or change.before))}"]
+        return [f"- {md.code(str(change.after or change.before))}"]
     out = [
-        f"- **{change.where}** {_md_code(change.path)}"
+        f"- **{change.where}** {md.code(change.path)}"
         + (f" ({change.kind})" if change.kind not in (TEXT, "changed") else "")
     ]
     if change.kind == TEXT and isinstance(change.before, str) and isinstance(change.after, str):
         if "\n" in change.before or "\n" in change.after:
-            body = "\n".join(
-                "".join(t for t, _ in line) for line in line_diff(change.before, change.after)
-            )
+            lines = [_plain(line) for line in line_diff(change.before, change.after)]
         else:
-            body = f"- {change.before}\n+ {change.after}"
+            before, after = changed_window(change.before, change.after)
+            lines = [inert(f"- {before}"), inert(f"+ {after}")]
     else:
-        body = "\n".join("".join(t for t, _ in line) for line in change_body(change))
-    fence = _fence(body)
-    out += ["", f"  {fence}diff", *("  " + line for line in body.splitlines()), f"  {fence}", ""]
+        lines = [_plain(line) for line in change_body(change)]
+    fence = md.fence_ticks("\n".join(lines))
+    out += ["", f"  {fence}diff", *("  " + line for line in lines), f"  {fence}", ""]
     return out
 
 
@@ -262,11 +188,11 @@ def render_markdown(files: list[FileDiff], *, verbose: bool = False) -> str:
         count = len(item.real_changes)
         detail = f" ({count} change{'s' if count != 1 else ''})" if count else ""
         if item.status in (ADDED, REMOVED):
-            lines.append(f"- **{item.status}** {_md_code(item.path)}")
+            lines.append(f"- **{item.status}** {md.code(item.path)}")
             continue
         lines += [
             "<details>",
-            f"<summary><b>{item.status}</b> <code>{_html(item.path)}</code>{detail}</summary>",
+            f"<summary><b>{item.status}</b> <code>{md.html(item.path)}</code>{detail}</summary>",
             "",
         ]
         for change in item.changes:
@@ -276,16 +202,10 @@ def render_markdown(files: list[FileDiff], *, verbose: bool = False) -> str:
     if quiet and verbose:
         lines += ["", "<details>", f"<summary>{len(quiet)} same or equivalent</summary>", ""]
         for item in quiet:
-            notes = "; ".join(item.notes)
-            lines.append(
-                f"- {item.status} {_md_code(item.path)}" + (f" ({notes})" if notes else "")
-            )
+            notes = md.text("; ".join(item.notes))
+            lines.append(f"- {item.status} {md.code(item.path)}" + (f" ({notes})" if notes else ""))
         lines += ["", "</details>"]
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return inert("\n".join(lines).rstrip() + "\n")
 
 
 def errors(files: Iterable[FileDiff]) -> list[str]:

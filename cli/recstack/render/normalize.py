@@ -1,4 +1,8 @@
-"""Rendering of ``recstack normalize``: per-file lines, compact diffs, the rules table, JSON."""
+"""Rendering of ``recstack normalize``: per-file lines, compact diffs, the rules table, JSON.
+
+File names and values quote recordings: each line is shown with its control characters
+as escapes, JSON with them as ``\\uXXXX`` escapes (:mod:`recstack.inert`).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,10 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from recstack.normalize import CHANGED, ERROR, UNCHANGED, Change, FileResult
+from recstack.inert import inert_json, inert_line
+from recstack.normalization import CHANGED, ERROR, UNCHANGED, Change, FileResult
 from recstack.problems import Problem
+from recstack.render.jsontext import json_text
 from recstack.volatile import PROFILES, RULES, VolatileRule
 
 WRITE = "write"
@@ -71,7 +77,7 @@ def _plural(count: int, one: str, many: str) -> str:
 
 def value_text(value: Any) -> str:
     """A JSON value on one short line."""
-    text = json.dumps(value, ensure_ascii=False)
+    text = json_text(value)
     return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 3] + "..."
 
 
@@ -115,14 +121,17 @@ def result_lines(results: Sequence[FileResult], mode: str) -> list[Line]:
 
 
 def emit(console: Console, lines: Sequence[Line]) -> None:
-    """Print lines: styled on a terminal, one plain write otherwise (thousands are fast)."""
+    """Print lines: styled on a terminal, one plain write otherwise (thousands are fast).
+
+    Each line is made inert here, whatever it quotes.
+    """
     if not lines:
         return
     if console.is_terminal:
         for text, style in lines:
-            console.print(text, style=style or None, markup=False, highlight=False)
+            console.print(inert_line(text), style=style or None, markup=False, highlight=False)
     else:
-        console.file.write("".join(text + "\n" for text, _ in lines))
+        console.file.write("".join(inert_line(text) + "\n" for text, _ in lines))
         console.file.flush()
 
 
@@ -152,7 +161,7 @@ def results_json(
         "files": [result.to_dict() for result in results],
         "missing": [problem.to_dict() for problem in missing],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False)
+    return inert_json(json.dumps(document, indent=2, ensure_ascii=False))
 
 
 # --- the rules table ----------------------------------------------------------------

@@ -2,11 +2,15 @@
 Lines and Markdown.
 
 The rich and Markdown views are built from the same pieces (:class:`View`), so a
-pull-request comment says exactly what the terminal said.
+pull-request comment says exactly what the terminal said. Recording text is shown
+inert in every format (:mod:`recstack.inert`): control characters, bidi controls
+and lone surrogates appear as escapes such as ``\\x1b``, never raw; JSON Lines carry
+them as ``\\uXXXX`` escapes.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -16,11 +20,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from recstack.inert import inert, inert_json, inert_line
 from recstack.jsonnumbers import dumps, dumps_text
 from recstack.loading import parse_embedded
-from recstack.model import Recording, RequestShape
-from recstack.reassemble import Answer, Choice, ErrorInfo
-from recstack.reassemble.common import lst, obj
+from recstack.reassembly import Answer, Choice, ErrorInfo
+from recstack.reassembly.common import lst, obj
+from recstack.recording import Recording, RequestShape
+from recstack.render import markdown as md
+from recstack.render.jsontext import json_text
 
 # Request parameters worth a glance (top level, or inside Ollama ``options`` /
 # GenAI ``config`` / ``generation_config``).
@@ -83,12 +90,39 @@ def answer_dict(answer: Answer) -> dict[str, Any]:
 
 
 def render_json_line(answer: Answer) -> str:
-    return dumps(answer_dict(answer), option=orjson.OPT_NON_STR_KEYS).decode() + "\n"
+    """One JSON object on one line; no raw control character, bidi control or surrogate.
+
+    orjson refuses what JSON can still say (lone surrogates from a file or a file name,
+    integers beyond 64 bits): those objects are written by :mod:`json` instead, with
+    infinities as null as orjson writes them.
+    """
+    document = answer_dict(answer)
+    try:
+        line = dumps(document, option=orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError:
+        try:
+            line = dumps_text(
+                _finite(document), ensure_ascii=False, separators=(",", ":"), default=str
+            )
+        except RecursionError:
+            raise ValueError("nested too deeply to write as JSON") from None
+    return inert_json(line) + "\n"
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with infinite and NaN floats as None (JSON has no word for them)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
 
 
 def render_text(answer: Answer) -> str:
-    """The final answer text exactly as reassembled, then one newline."""
-    return (answer.text or "") + "\n"
+    """The final answer text as reassembled (control characters escaped), then a newline."""
+    return inert(answer.text or "") + "\n"
 
 
 # ---------------------------------------------------------------------------
@@ -130,7 +164,7 @@ def _clip(text: str, full: bool, limit: int = MAX_CHARS) -> tuple[str, bool]:
 def _scalar(value: Any) -> str:
     if isinstance(value, str):
         return value
-    return dumps_text(value, ensure_ascii=False)
+    return json_text(value)
 
 
 def part_text(content: Any) -> str:
@@ -161,9 +195,10 @@ def part_text(content: Any) -> str:
                 )
             elif kind == "tool_use" or "function_call" in part:
                 call = obj(part.get("function_call", part))
-                out.append(f"→ {call.get('name')}({_scalar(call.get('input', call.get('args')))})")
+                name, args = _scalar(call.get("name")), _scalar(call.get("input", call.get("args")))
+                out.append(f"→ {name}({args})")
             elif kind:
-                out.append(f"[{kind}]")
+                out.append(f"[{_scalar(kind)}]")
     return "\n".join(out)
 
 
@@ -172,7 +207,8 @@ def _calls_text(calls: Any) -> list[str]:
     for call in lst(calls):
         function = obj(call).get("function")
         if isinstance(function, dict):
-            lines.append(f"→ {function.get('name')}({_scalar(function.get('arguments'))})")
+            name, args = _scalar(function.get("name")), _scalar(function.get("arguments"))
+            lines.append(f"→ {name}({args})")
     return lines
 
 
@@ -182,7 +218,8 @@ def request_messages(recording: Recording) -> list[tuple[str, str]]:
     if recording.shape is RequestShape.TOOL:
         return [("kwargs", _scalar(req.get("kwargs")))]
     if recording.shape is RequestShape.FILE_PROCESSOR:
-        return [("file", f"{req.get('file_id')} (provider {req.get('provider')})")]
+        file_id, provider = _scalar(req.get("file_id")), _scalar(req.get("provider"))
+        return [("file", f"{file_id} (provider {provider})")]
     body = recording.request_body
     out: list[tuple[str, str]] = []
     for key in ("system", "instructions", "system_instruction"):
@@ -193,7 +230,7 @@ def request_messages(recording: Recording) -> list[tuple[str, str]]:
             continue
         text = part_text(message.get("content"))
         lines = ([text] if text else []) + _calls_text(message.get("tool_calls"))
-        out.append((str(message.get("role") or "?"), "\n".join(lines)))
+        out.append((_scalar(message.get("role") or "?"), "\n".join(lines)))
     sources = (
         ("prompt", "prompt"),
         ("input", "user"),
@@ -210,7 +247,7 @@ def request_messages(recording: Recording) -> list[tuple[str, str]]:
                 if isinstance(item, dict):
                     content = item.get("content", item.get("parts"))
                     out.append(
-                        (str(item.get("role") or item.get("type") or role), part_text(content))
+                        (_scalar(item.get("role") or item.get("type") or role), part_text(content))
                     )
                 else:
                     out.append((role, part_text(item)))
@@ -226,15 +263,15 @@ def tool_names(body: dict[str, Any]) -> list[str]:
             continue
         function = tool.get("function")
         if isinstance(function, dict) and function.get("name"):
-            names.append(str(function["name"]))
+            names.append(_scalar(function["name"]))
         elif tool.get("name"):
-            names.append(str(tool["name"]))
+            names.append(_scalar(tool["name"]))
         elif isinstance(tool.get("function_declarations"), list):
             names += [
-                str(d.get("name")) for d in tool["function_declarations"] if isinstance(d, dict)
+                _scalar(d.get("name")) for d in tool["function_declarations"] if isinstance(d, dict)
             ]
         elif tool.get("type"):
-            names.append(f"[{tool['type']}]")
+            names.append(f"[{_scalar(tool['type'])}]")
     return names
 
 
@@ -265,7 +302,8 @@ def build_view(answer: Answer, recording: Recording, *, full: bool) -> View:
     method = recording.request.get("method")
     endpoint = meta.endpoint or "?"
     view.header.append(("test", meta.test_id or "—"))
-    view.header.append(("endpoint", f"{method} {endpoint}" if method else endpoint))
+    endpoint = f"{_scalar(method)} {endpoint}" if method else endpoint
+    view.header.append(("endpoint", endpoint))
     model = meta.model or "—"
     answered = answer.extra.get("model")
     if isinstance(answered, str) and answered and answered != meta.model:
@@ -308,8 +346,8 @@ def pretty_arguments(arguments: str | None) -> tuple[str, bool]:
     if arguments is None:
         return "", False
     try:
-        return dumps_text(parse_embedded(arguments), indent=2, ensure_ascii=False), True
-    except ValueError:
+        return json_text(parse_embedded(arguments), indent=2), True
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply to pretty-print
         return arguments, False
 
 
@@ -345,11 +383,17 @@ def model_columns(models: list[dict[str, Any]]) -> list[str]:
 # ---------------------------------------------------------------------------
 
 
+def _text(value: str, style: str = "") -> Text:
+    """Recording text as a rich Text: escaped control characters, never markup."""
+    return Text(inert(value), style=style)
+
+
 def _rows(console: Console, rows: list[tuple[str, Text | str]]) -> None:
     """Aligned ``key  value`` lines; continuation lines of a value are indented."""
-    width = max((len(key) for key, _ in rows), default=0) + 2
-    for key, value in rows:
-        value = value if isinstance(value, Text) else Text(value)
+    keys = [inert_line(key) for key, _ in rows]
+    width = max((len(key) for key in keys), default=0) + 2
+    for key, (_, value) in zip(keys, rows, strict=True):
+        value = value if isinstance(value, Text) else _text(value)
         line = Text()
         line.append(key.ljust(width), style="bold")
         for i, part in enumerate(value.split("\n", allow_blank=True)):
@@ -361,10 +405,10 @@ def _rows(console: Console, rows: list[tuple[str, Text | str]]) -> None:
 
 def render_rich(answer: Answer, recording: Recording, console: Console, *, full: bool) -> None:
     view = build_view(answer, recording, full=full)
-    console.print(Text(f"── {view.title}", style="bold cyan"))
+    console.print(Text(f"── {inert_line(view.title)}", style="bold cyan"))
     _rows(
         console,
-        [(k, Text(v, style="red" if k == "exception" else "")) for k, v in view.header],
+        [(k, _text(v, style="red" if k == "exception" else "")) for k, v in view.header],
     )
     console.print(Text("\nRequest", style="bold underline"))
     rows: list[tuple[str, Text | str]] = []
@@ -388,52 +432,52 @@ def _rich_answer(answer: Answer, console: Console, *, full: bool) -> None:
     for choice in answer.choices:
         heading = choice_heading(choice, many)
         if heading:
-            console.print(Text(heading, style="bold"))
+            console.print(_text(heading, style="bold"))
         if choice.reasoning:
             reasoning = _clip(choice.reasoning, full, MAX_REASONING)[0]
             quoted = "\n".join("│ " + line for line in reasoning.split("\n"))
-            console.print(Text(quoted, style="dim italic"))
+            console.print(_text(quoted, style="dim italic"))
         if choice.content:
-            console.print(Text(_body_text(answer, choice.content, full)))
+            console.print(_text(_body_text(answer, choice.content, full)))
         if choice.refusal:
-            console.print(Text(f"refusal: {choice.refusal}", style="red"))
+            console.print(_text(f"refusal: {choice.refusal}", style="red"))
         for call in choice.tool_calls:
             label = Text(f"tool call {call.index}: ", style="bold")
-            label.append(call.name or "?", style="bold magenta")
+            label.append(inert_line(call.name or "?"), style="bold magenta")
             if call.id:
-                label.append(f"  ({call.id})", style="dim")
+                label.append(f"  ({inert_line(call.id)})", style="dim")
             console.print(label)
             args, _ = pretty_arguments(call.arguments)
-            console.print(Text(args, style="green"))
+            console.print(_text(args, style="green"))
     if answer.embeddings is not None:
         count, dims = answer.embeddings
-        console.print(f"embeddings: {count} × {dims}")
+        console.print(Text(f"embeddings: {count} × {dims}"))
     if answer.models is not None:
         _rich_models(answer.models, console)
     if answer.kind == "passthrough" and "body" in answer.extra:
-        body = dumps_text(answer.extra["body"], indent=2, ensure_ascii=False)
-        console.print(Text(_clip(body, full, MAX_BODY)[0]))
+        body = json_text(answer.extra["body"], indent=2)
+        console.print(_text(_clip(body, full, MAX_BODY)[0]))
     if answer.error is not None:
-        console.print(Text(f"error: {error_text(answer.error)}", style="bold red"))
+        console.print(_text(f"error: {error_text(answer.error)}", style="bold red"))
         if answer.error.message:
-            console.print(Text(answer.error.message, style="red"))
+            console.print(_text(answer.error.message, style="red"))
     usage = usage_text(answer.usage)
     if usage:
-        console.print(Text(f"usage: {usage}", style="cyan"))
+        console.print(_text(f"usage: {usage}", style="cyan"))
     for note in answer.notes:
-        console.print(Text(f"note: {note}", style="yellow"))
+        console.print(_text(f"note: {note}", style="yellow"))
 
 
 def _rich_models(models: list[dict[str, Any]], console: Console) -> None:
     if not models:
-        console.print("models: none")
+        console.print(Text("models: none"))
         return
     columns = model_columns(models)
-    table = Table(
-        *columns, title=f"{len(models)} models", title_justify="left", box=box.SIMPLE_HEAD
-    )
+    table = Table(title=Text(f"{len(models)} models"), title_justify="left", box=box.SIMPLE_HEAD)
+    for column in columns:  # model keys are recording text: a Text, never markup
+        table.add_column(Text(inert_line(column)))
     for model in models:
-        table.add_row(*(Text(_scalar(model.get(c, ""))) for c in columns))
+        table.add_row(*(Text(inert_line(_scalar(model.get(c, "")))) for c in columns))
     console.print(table)
 
 
@@ -442,43 +486,21 @@ def _rich_models(models: list[dict[str, Any]], console: Console) -> None:
 # ---------------------------------------------------------------------------
 
 
-def _fence(text: str, lang: str = "") -> str:
-    ticks = "`" * max(3, _longest_backticks(text) + 1)
-    return f"{ticks}{lang}\n{text}\n{ticks}"
-
-
-def _longest_backticks(text: str) -> int:
-    best = run = 0
-    for char in text:
-        run = run + 1 if char == "`" else 0
-        best = max(best, run)
-    return best
-
-
-def _code(text: str) -> str:
-    ticks = "`" * (_longest_backticks(text) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{ticks}{pad}{text}{pad}{ticks}"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def render_markdown(answer: Answer, recording: Recording, *, full: bool) -> str:
+    """A pull-request view: recording text fenced, in code spans, or escaped."""
     view = build_view(answer, recording, full=full)
-    out = [f"### {_code(view.title)}", "", "| | |", "|---|---|"]
-    out += [f"| {key} | {_cell(_code(value))} |" for key, value in view.header]
+    out = [f"### {md.code(view.title)}", "", "| | |", "|---|---|"]
+    out += [f"| {key} | {md.code_cell(value)} |" for key, value in view.header]
     out += ["", "**Request**", ""]
     if view.params:
-        out.append("- params: " + " · ".join(_code(p) for p in view.params))
+        out.append("- params: " + " · ".join(md.code(p) for p in view.params))
     if view.tools:
-        out.append("- tools: " + ", ".join(_code(t) for t in view.tools))
+        out.append("- tools: " + ", ".join(md.code(t) for t in view.tools))
     for i, message in enumerate(view.messages):
         if view.skipped and i == 1:
             out.append(f"- … {view.skipped} more messages")
-        out.append(f"- **{message.role}**:")
-        out += ["", _indent(_fence(message.text)), ""]
+        out.append(f"- **{md.text(message.role)}**:")
+        out += ["", _indent(md.fence(message.text)), ""]
     if out[-1] != "":
         out.append("")
     out += ["**Answer**", ""]
@@ -486,44 +508,44 @@ def render_markdown(answer: Answer, recording: Recording, *, full: bool) -> str:
     for choice in answer.choices:
         heading = choice_heading(choice, many)
         if heading:
-            out += [f"_{heading}_", ""]
+            out += [f"_{md.text(heading)}_", ""]
         if choice.reasoning:
             reasoning = _clip(choice.reasoning, full, MAX_REASONING)[0]
             out += [
                 "<details><summary>reasoning</summary>",
                 "",
-                _fence(reasoning),
+                md.fence(reasoning),
                 "",
                 "</details>",
             ]
             out.append("")
         if choice.content:
-            out += [_fence(_body_text(answer, choice.content, full)), ""]
+            out += [md.fence(_body_text(answer, choice.content, full)), ""]
         if choice.refusal:
-            out += [f"**refusal:** {choice.refusal}", ""]
+            out += [f"**refusal:** {md.text(choice.refusal)}", ""]
         for call in choice.tool_calls:
-            ident = f" ({_code(call.id)})" if call.id else ""
-            out.append(f"**tool call {call.index}:** {_code(call.name or '?')}{ident}")
+            ident = f" ({md.code(call.id)})" if call.id else ""
+            out.append(f"**tool call {call.index}:** {md.code(call.name or '?')}{ident}")
             args, is_json = pretty_arguments(call.arguments)
-            out += ["", _fence(args, "json" if is_json else ""), ""]
+            out += ["", md.fence(args, "json" if is_json else ""), ""]
     if answer.embeddings is not None:
         count, dims = answer.embeddings
         out += [f"embeddings: {count} × {dims}", ""]
     if answer.models is not None:
         out += _markdown_models(answer.models)
     if answer.kind == "passthrough" and "body" in answer.extra:
-        body = dumps_text(answer.extra["body"], indent=2, ensure_ascii=False)
-        out += [_fence(_clip(body, full, MAX_BODY)[0], "json"), ""]
+        body = json_text(answer.extra["body"], indent=2)
+        out += [md.fence(_clip(body, full, MAX_BODY)[0], "json"), ""]
     if answer.error is not None:
-        out.append(f"**error:** {error_text(answer.error)}")
+        out.append(f"**error:** {md.text(error_text(answer.error))}")
         if answer.error.message:
-            out += ["", _fence(answer.error.message)]
+            out += ["", md.fence(answer.error.message)]
         out.append("")
     usage = usage_text(answer.usage)
     if usage:
-        out += [f"usage: {_code(usage)}", ""]
-    out += [f"> note: {note}" for note in answer.notes]
-    return "\n".join(out).rstrip("\n") + "\n\n"
+        out += [f"usage: {md.code(usage)}", ""]
+    out += [f"> note: {md.text(note)}" for note in answer.notes]
+    return inert("\n".join(out).rstrip("\n") + "\n\n")
 
 
 def _indent(text: str) -> str:
@@ -534,8 +556,8 @@ def _markdown_models(models: list[dict[str, Any]]) -> list[str]:
     if not models:
         return ["models: none", ""]
     columns = model_columns(models)
-    out = [f"{len(models)} models:", "", "| " + " | ".join(columns) + " |"]
+    out = [f"{len(models)} models:", "", "| " + " | ".join(map(md.text, columns)) + " |"]
     out.append("|" + "---|" * len(columns))
     for model in models:
-        out.append("| " + " | ".join(_cell(_scalar(model.get(c, ""))) for c in columns) + " |")
+        out.append("| " + " | ".join(md.text(_scalar(model.get(c, ""))) for c in columns) + " |")
     return [*out, ""]

@@ -4,6 +4,9 @@ JSON shape: ``{"files", "valid", "invalid", "errors": [...], "warnings": [...]}`
 entry is ``{"path", "line", "column", "pointer", "message", "rule"}``. Warnings (duplicate
 keys) are kept apart in ``warnings`` so that ``errors`` holds exactly what makes a file
 invalid; paths that do not exist are in ``errors`` with rule ``io``.
+
+File names, pointers and messages quote recordings: in text and in GitHub annotations
+their control characters are shown as escapes (:mod:`recstack.inert`).
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
+from recstack.inert import inert_line
 from recstack.problems import Problem
-from recstack.validate import Report
+from recstack.validation import Report
 
 ENTRY_KEYS = ("path", "line", "column", "pointer", "message", "rule")
 
@@ -40,21 +44,20 @@ def problem_line(problem: Problem) -> str:
     pointer = f"{problem.pointer}: " if problem.pointer else ""
     level = "warning: " if problem.severity == "warning" else ""
     message = " ".join(problem.message.split())
-    return f"{problem.location()}: {pointer}{level}{message} [{problem.rule}]"
+    return inert_line(f"{problem.location()}: {pointer}{level}{message} [{problem.rule}]")
 
 
 def _styled(problem: Problem) -> Text:
     text = Text()
-    text.append(problem.location(), style="bold")
+    text.append(inert_line(problem.location()), style="bold")
     text.append(": ")
     if problem.pointer:
-        text.append(problem.pointer, style="cyan")
+        text.append(inert_line(problem.pointer), style="cyan")
         text.append(": ")
     if problem.severity == "warning":
         text.append("warning: ", style="yellow")
-    text.append(
-        " ".join(problem.message.split()), style="red" if problem.severity == "error" else ""
-    )
+    message = inert_line(" ".join(problem.message.split()))
+    text.append(message, style="red" if problem.severity == "error" else "")
     text.append(f" [{problem.rule}]", style="dim")
     return text
 
@@ -102,7 +105,7 @@ def _escape_property(value: str) -> str:
 
 def github_line(problem: Problem) -> str:
     """A GitHub Actions workflow command: ``::error file=…,line=…,col=…::…``."""
-    props = [f"file={_escape_property(problem.path)}"]
+    props = [f"file={_escape_property(inert_line(problem.path))}"]
     if problem.line is not None:
         props.append(f"line={problem.line}")
         if problem.column is not None:
@@ -110,7 +113,8 @@ def github_line(problem: Problem) -> str:
     props.append(f"title={_escape_property(f'recstack validate ({problem.rule})')}")
     pointer = f"{problem.pointer}: " if problem.pointer else ""
     message = " ".join(problem.message.split())
-    return f"::{problem.severity} {','.join(props)}::{_escape_data(pointer + message)}"
+    data = _escape_data(inert_line(pointer + message))
+    return f"::{problem.severity} {','.join(props)}::{data}"
 
 
 def render_github(report: Report) -> str:

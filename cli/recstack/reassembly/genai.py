@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from recstack.model import Recording
-from recstack.reassemble.common import (
+from recstack.reassembly.answer import Answer, Choice, ToolCall
+from recstack.reassembly.common import (
     Parts,
     dumps,
     first,
@@ -25,7 +25,7 @@ from recstack.reassemble.common import (
     nonempty,
     obj,
 )
-from recstack.reassemble.model import Answer, Choice, ToolCall
+from recstack.recording import Recording
 
 _MARKERS = ("candidates", "usage_metadata", "prompt_feedback", "model_version")
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from recstack.model import Recording
-from recstack.reassemble.common import (
+from recstack.reassembly.answer import Answer, ToolCall
+from recstack.reassembly.common import (
     Parts,
     dumps,
     error_from_body,
@@ -26,7 +26,7 @@ from recstack.reassemble.common import (
     single_choice,
     text,
 )
-from recstack.reassemble.model import Answer, ToolCall
+from recstack.recording import Recording
 from recstack.sse import parse_sse, sse_event_names
 
 _STARTS = {"interaction.start", "interaction.created"}

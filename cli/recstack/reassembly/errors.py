@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from recstack.model import Recording
-from recstack.reassemble.common import integer, nonempty, obj
-from recstack.reassemble.model import ErrorInfo
+from recstack.reassembly.answer import ErrorInfo
+from recstack.reassembly.common import integer, nonempty, obj
+from recstack.recording import Recording
 
 
 def recorded_error(recording: Recording) -> ErrorInfo | None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from recstack.jsonnumbers import dumps_text
-from recstack.model import Recording, integer, is_typed, nonempty, obj
-from recstack.reassemble.model import Answer, Choice, ErrorInfo, Meta, ToolCall
+from recstack.reassembly.answer import Answer, Choice, ErrorInfo, Meta, ToolCall
+from recstack.recording import Recording, integer, is_typed, nonempty, obj
 
 
 class Family(Protocol):

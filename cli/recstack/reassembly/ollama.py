@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from recstack.model import Recording
-from recstack.reassemble.common import (
+from recstack.reassembly.answer import Answer, ToolCall
+from recstack.reassembly.common import (
     Parts,
     class_of,
     data_of,
@@ -26,8 +26,8 @@ from recstack.reassemble.common import (
     obj,
     single_choice,
 )
-from recstack.reassemble.model import Answer, ToolCall
-from recstack.reassemble.openai_misc import embedding_shape, model_entry
+from recstack.reassembly.openai_misc import embedding_shape, model_entry
+from recstack.recording import Recording
 
 _COUNTS = ("prompt_eval_count", "eval_count")
 _DURATIONS = ("total_duration", "load_duration", "prompt_eval_duration", "eval_duration")

@@ -13,9 +13,9 @@ from typing import Any, TextIO
 
 from recstack import rules
 from recstack.loading import Loaded, discover, load
-from recstack.model import Recording
 from recstack.parallel import pmap
 from recstack.problems import Problem, RecstackError
+from recstack.recording import Recording
 from recstack.schema import Schema, load_schema
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from recstack.model import Recording
-from recstack.reassemble.common import (
+from recstack.reassembly.answer import Answer, ToolCall
+from recstack.reassembly.common import (
     Parts,
     dumps,
     error_from_body,
@@ -25,7 +25,7 @@ from recstack.reassemble.common import (
     obj,
     single_choice,
 )
-from recstack.reassemble.model import Answer, ToolCall
+from recstack.recording import Recording
 from recstack.sse import parse_sse, sse_event_names
 
 _TOOL_BLOCKS = ("tool_use", "server_tool_use", "mcp_tool_use")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from recstack.model import Recording
-from recstack.reassemble.common import class_of, data_of, head, lst, new_answer, obj
-from recstack.reassemble.model import Answer
+from recstack.reassembly.answer import Answer
+from recstack.reassembly.common import class_of, data_of, head, lst, new_answer, obj
+from recstack.recording import Recording
 
 
 def embedding_shape(vectors: list[Any]) -> tuple[int, int]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from recstack.model import Recording
-from recstack.reassemble.common import (
+from recstack.reassembly.answer import Answer, Choice
+from recstack.reassembly.common import (
     Parts,
     class_of,
     data_of,
@@ -22,7 +22,7 @@ from recstack.reassemble.common import (
     nonempty,
     obj,
 )
-from recstack.reassemble.model import Answer, Choice
+from recstack.recording import Recording
 
 
 def _is_completion(item: Any) -> bool:

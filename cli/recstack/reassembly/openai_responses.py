@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from recstack.model import Recording
-from recstack.reassemble.common import (
+from recstack.reassembly.answer import Answer, ErrorInfo, ToolCall
+from recstack.reassembly.common import (
     Parts,
     class_of,
     data_of,
@@ -32,7 +32,7 @@ from recstack.reassemble.common import (
     obj,
     single_choice,
 )
-from recstack.reassemble.model import Answer, ErrorInfo, ToolCall
+from recstack.recording import Recording
 from recstack.sse import parse_sse, sse_event_names
 
 _FINALS = {"response.completed", "response.incomplete", "response.failed", "response.done"}

@@ -7,20 +7,20 @@ from the body's shape and ``__type__`` (never from the endpoint: some
 
 from __future__ import annotations
 
-from recstack.model import BodyKind, Recording
-from recstack.reassemble.anthropic_sse import AnthropicMessage, AnthropicStream
-from recstack.reassemble.common import Family, meta_for
-from recstack.reassemble.errors import recorded_error
-from recstack.reassemble.gemini_interactions import InteractionBody, InteractionsStream
-from recstack.reassemble.genai import GenAI
-from recstack.reassemble.model import Answer, Choice, ErrorInfo, Meta, ToolCall
-from recstack.reassemble.ollama import OllamaEmbed, OllamaModels, OllamaText
-from recstack.reassemble.openai_chat import OpenAIChatCompletion, OpenAIChatStream
-from recstack.reassemble.openai_completions import OpenAICompletions
-from recstack.reassemble.openai_misc import EmptyList, OpenAIEmbeddings, OpenAIModelList
-from recstack.reassemble.openai_responses import ResponseObject, ResponsesStream
-from recstack.reassemble.passthrough import Passthrough
-from recstack.reassemble.tools import FileProcessorResult, ToolResult
+from recstack.reassembly.answer import Answer, Choice, ErrorInfo, Meta, ToolCall
+from recstack.reassembly.anthropic_sse import AnthropicMessage, AnthropicStream
+from recstack.reassembly.common import Family, meta_for
+from recstack.reassembly.errors import recorded_error
+from recstack.reassembly.gemini_interactions import InteractionBody, InteractionsStream
+from recstack.reassembly.genai import GenAI
+from recstack.reassembly.ollama import OllamaEmbed, OllamaModels, OllamaText
+from recstack.reassembly.openai_chat import OpenAIChatCompletion, OpenAIChatStream
+from recstack.reassembly.openai_completions import OpenAICompletions
+from recstack.reassembly.openai_misc import EmptyList, OpenAIEmbeddings, OpenAIModelList
+from recstack.reassembly.openai_responses import ResponseObject, ResponsesStream
+from recstack.reassembly.passthrough import Passthrough
+from recstack.reassembly.tools import FileProcessorResult, ToolResult
+from recstack.recording import BodyKind, Recording
 
 __all__ = [
     "FAMILIES",

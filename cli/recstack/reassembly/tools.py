@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from recstack.model import Recording
-from recstack.reassemble.common import class_of, data_of, lst, new_answer, nonempty, obj, text
-from recstack.reassemble.model import Answer, Choice, ErrorInfo
+from recstack.reassembly.answer import Answer, Choice, ErrorInfo
+from recstack.reassembly.common import class_of, data_of, lst, new_answer, nonempty, obj, text
+from recstack.recording import Recording
 
 
 def content_text(content: Any) -> str | None:

@@ -6,9 +6,9 @@ anything else is kept as-is in ``extra["body"]`` for display.
 
 from __future__ import annotations
 
-from recstack.model import Recording
-from recstack.reassemble.common import error_from_body, is_plain_dict, new_answer
-from recstack.reassemble.model import Answer
+from recstack.reassembly.answer import Answer
+from recstack.reassembly.common import error_from_body, is_plain_dict, new_answer
+from recstack.recording import Recording
 
 
 class Passthrough:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from recstack.model import Recording
-from recstack.reassemble.common import (
+from recstack.reassembly.answer import Answer, Choice, ToolCall
+from recstack.reassembly.common import (
     Parts,
     class_of,
     data_of,
@@ -25,7 +25,7 @@ from recstack.reassemble.common import (
     obj,
     text,
 )
-from recstack.reassemble.model import Answer, Choice, ToolCall
+from recstack.recording import Recording
 
 
 def _is_chunk(item: Any) -> bool:

@@ -1,0 +1,26 @@
+"""Recording values as JSON text for the human formats: readable, inert, never a crash."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from recstack.inert import inert_json
+from recstack.jsonnumbers import dumps_text
+
+TOO_DEEP = "[nested too deeply to show]"
+
+
+def json_text(value: Any, *, indent: int | None = None) -> str:
+    """``value`` as JSON (non-ASCII kept, numbers exact, control characters as
+    ``\\uXXXX`` escapes).
+
+    A value nested deeper than Python can serialize is shown as :data:`TOO_DEEP`; a
+    value that is not JSON (never from a parsed file) as its ``repr``.
+    """
+    try:
+        text = dumps_text(value, indent=indent, ensure_ascii=False)
+    except RecursionError:
+        return TOO_DEEP
+    except (TypeError, ValueError):
+        text = repr(value)
+    return inert_json(text)

@@ -1,0 +1,204 @@
+"""Which files a command reads.
+
+Every command takes the same arguments: files, directories (searched recursively for
+``*.json``, hidden folders skipped) and ``-`` (paths read from stdin, one per line).
+With no argument it reads the project configuration's ``include`` globs (relative to
+the configuration file; see :mod:`recstack.config`), else the current directory.
+
+- ``exclude`` globs (the configuration's, relative to its folder, and ``--exclude``,
+  relative to the current directory) prune what is found by walking a directory; a
+  file named explicitly (an argument, or a line of stdin) is always read.
+- A path read from stdin that no longer exists (``git diff --name-only`` lists deleted
+  files) is skipped and counted, not an error.
+- An argument that cannot be used (missing, unreadable, a name too long, a symlink
+  loop) or a directory without a single ``*.json`` file is one problem (exit 2); the
+  other arguments are still read.
+
+Each file found carries whether it was named explicitly: a JSON file found by walking
+that turns out not to be a recording (``package.json``, a dashboard) is skipped and
+counted by the commands, while a file named explicitly is reported.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from recstack.config import Config
+from recstack.fileglob import GlobSet
+from recstack.loading import io_problem
+from recstack.problems import Problem
+
+PATTERN = "*.json"
+STDIN = "-"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One file to read."""
+
+    path: Path
+    explicit: bool  # named on the command line or on stdin (not found by walking)
+    tree: str  # the folder it was found under: a write never leaves it
+
+
+@dataclass
+class Selection:
+    """What the arguments expand to."""
+
+    files: list[Candidate] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # unusable arguments (exit 2)
+    vanished: list[str] = field(default_factory=list)  # stdin paths that no longer exist
+
+    @property
+    def paths(self) -> list[Path]:
+        return [candidate.path for candidate in self.files]
+
+    @property
+    def trees(self) -> dict[str, str]:
+        """Each file (``os.fspath``) -> the folder it was found under."""
+        return {os.fspath(c.path): c.tree for c in self.files}
+
+    def is_explicit(self, path: Path | str) -> bool:
+        return any(c.explicit for c in self.files if os.fspath(c.path) == os.fspath(path))
+
+
+class _Walker:
+    """Expands arguments into candidates, once each, in a stable order."""
+
+    def __init__(self, config: Config, exclude: Sequence[str], pattern: str) -> None:
+        self.excludes = [
+            globs
+            for globs in (
+                GlobSet(config.root, config.exclude),
+                GlobSet(Path.cwd(), tuple(exclude)),
+            )
+            if globs
+        ]
+        self.pattern = pattern
+        self.selection = Selection()
+        self._seen: set[str] = set()
+
+    def excluded(self, path: Path | str) -> bool:
+        return any(globs.matches(path) for globs in self.excludes)
+
+    def add(self, path: Path, *, explicit: bool, tree: str) -> bool:
+        key = os.path.normpath(os.fspath(path))
+        if key in self._seen:
+            return False
+        self._seen.add(key)
+        self.selection.files.append(Candidate(path, explicit, tree))
+        return True
+
+    def walk(self, root: Path, keep: GlobSet | None = None) -> Iterator[Path]:
+        """``*.json`` files under ``root``, sorted per folder; hidden folders, excluded
+        paths and special files skipped; unreadable folders reported."""
+
+        def failed(exc: OSError) -> None:
+            where = exc.filename or root
+            self.selection.problems.append(io_problem(where, exc, "cannot read directory: "))
+
+        for dirpath, dirnames, filenames in os.walk(root, onerror=failed):
+            base = Path(dirpath)
+            dirnames[:] = sorted(
+                d for d in dirnames if not d.startswith(".") and not self.excluded(base / d)
+            )
+            for name in sorted(filenames):
+                path = base / name
+                if not Path(name).match(self.pattern) or self.excluded(path):
+                    continue
+                if keep is not None and not keep.matches(path):
+                    continue
+                if not _is_special(path):
+                    yield path
+
+    def argument(self, arg: str, *, from_stdin: bool) -> None:
+        path = Path(arg)
+        try:
+            info = os.stat(path)
+        except OSError as exc:
+            if from_stdin and exc.errno == errno.ENOENT:
+                self.selection.vanished.append(arg)
+            else:
+                self.selection.problems.append(io_problem(path, exc))
+            return
+        if not stat.S_ISDIR(info.st_mode):
+            self.add(path, explicit=True, tree=os.path.dirname(arg) or os.curdir)
+            return
+        found = 0
+        for item in self.walk(path):
+            found += 1
+            self.add(item, explicit=False, tree=os.fspath(path))
+        if not found:
+            self.selection.problems.append(
+                Problem(arg, f"no recordings: no {self.pattern} file in this directory", rule="io")
+            )
+
+    def include(self, config: Config) -> None:
+        """No argument: the configuration's ``include`` globs below its folder."""
+        root = config.root
+        keep = GlobSet(root, config.include)
+        found = 0
+        for item in self.walk(root, keep):
+            found += 1
+            self.add(item, explicit=False, tree=os.fspath(root))
+        if not found:
+            where = config.path or root
+            patterns = ", ".join(config.include)
+            self.selection.problems.append(
+                Problem(
+                    str(where), f"no recordings: include = [{patterns}] matches no file", rule="io"
+                )
+            )
+
+
+def _is_special(path: Path) -> bool:
+    """A FIFO, socket or device found in a folder: never read (a FIFO would block).
+
+    A broken symbolic link is kept: reading it reports the problem.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def _stdin_paths(stdin: TextIO | None) -> Iterator[str]:
+    """Non-blank lines of stdin; bytes that are not UTF-8 kept as the OS would (fsdecode)."""
+    source = stdin if stdin is not None else sys.stdin
+    binary = getattr(source, "buffer", None)
+    lines = (os.fsdecode(raw) for raw in binary) if binary is not None else iter(source)
+    for line in lines:
+        name = line.rstrip("\r\n")
+        if name.strip():
+            yield name
+
+
+def select(
+    args: Sequence[str] | None,
+    *,
+    config: Config | None = None,
+    exclude: Sequence[str] = (),
+    stdin: TextIO | None = None,
+    pattern: str = PATTERN,
+) -> Selection:
+    """The files ``args`` name (see the module docstring); never raises for bad paths."""
+    config = config or Config()
+    walker = _Walker(config, exclude, pattern)
+    if not args and config.include:
+        walker.include(config)
+        return walker.selection
+    for arg in args or [os.curdir]:
+        if arg == STDIN:
+            for name in _stdin_paths(stdin):
+                walker.argument(name, from_stdin=True)
+        else:
+            walker.argument(arg, from_stdin=False)
+    return walker.selection
