@@ -23,10 +23,11 @@ from typing import Any, TextIO
 import orjson
 
 from recstack import jsonnumbers, writing
+from recstack.layout import NotLayout, Window, read_layout
 from recstack.locate import byte_line_col, find_duplicate_keys, line_col, locate, value_offset
 from recstack.problems import Problem, RecstackError
 from recstack.replay_rules import looks_like_recording_name
-from recstack.snapshot import NotRegularFile, Snapshot, read_snapshot
+from recstack.snapshot import NotRegularFile, RegularFile, Snapshot, read_snapshot
 
 # The deepest nesting of objects and arrays that any command accepts, checked when a
 # file is parsed. Real recordings stay below 15 levels. Everything after the parse
@@ -34,6 +35,14 @@ from recstack.snapshot import NotRegularFile, Snapshot, read_snapshot
 # the reassembly, json.dumps, the pointer walks) under Python's limit of 1,000
 # frames: 128 levels keep every command far from a RecursionError.
 MAX_DEPTH = 128
+
+# Files at least this big are read piece by piece when they are in upstream's layout
+# (:mod:`recstack.layout`): the peak memory stays near the parsed data alone, where
+# parsing the whole file at once holds the file, a decoded copy and orjson's own copy
+# of the document too. Smaller files are parsed whole (faster for them).
+PIECEWISE_MIN = 8 << 20
+# What ``str.strip()`` removes from ASCII text.
+_ASCII_SPACE = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 
 _KINDS = {
     dict: "object",
@@ -219,14 +228,22 @@ def parse(raw: bytes, path: str, *, check_duplicates: bool = False) -> tuple[Any
     kept as Decimals) and, with ``check_duplicates`` (or whenever the exact parse
     runs), repeated object keys (warnings).
     """
-    text = decode_text(raw, path)
-    if not text.strip():
+    # ASCII is valid UTF-8: only other bytes need decoding here (upstream's layout
+    # is ASCII, and a decoded copy of a big file costs as much as the file).
+    text = None if raw.isascii() else decode_text(raw, path)
+    if not (raw.lstrip(_ASCII_SPACE) if text is None else text.strip()):
         raise RecstackError(Problem(path, "empty file", 1, 1, rule="json"))
+    if len(raw) >= PIECEWISE_MIN:
+        try:
+            return read_layout(Window(data=raw), MAX_DEPTH), []
+        except NotLayout:
+            pass  # another layout, or broken: parsed whole, as any file
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:
         # Broken, or valid JSON orjson refuses (a lone surrogate escape, 1e400,
         # nesting beyond its own limit): the exact parse tells which, with a position.
+        text = _text(raw, text)
         check_depth(raw, text, path)
         return parse_exact(text, raw, path)
     # The usual case, a file in upstream's layout: when writing the parsed value back
@@ -234,10 +251,16 @@ def parse(raw: bytes, path: str, *, check_duplicates: bool = False) -> tuple[Any
     # (either would give other bytes), and the indentation bounds the nesting.
     if writing.round_trips(data, raw) and _indented_within(raw, MAX_DEPTH):
         return data, []
+    text = _text(raw, text)
     check_depth(raw, text, path)
     if check_duplicates or jsonnumbers.needs_exact(raw):
         return parse_exact(text, raw, path)
     return data, []
+
+
+def _text(raw: bytes, text: str | None) -> str:
+    """``raw`` decoded (``text``, when it already is)."""
+    return text if text is not None else raw.decode("utf-8")
 
 
 def parse_exact(text: str, raw: bytes, path: str) -> tuple[Any, list[Problem]]:
@@ -460,26 +483,57 @@ class Loaded:
     """One parsed file."""
 
     path: Path
-    raw: bytes
+    # The file's bytes; None when a big file was read piece by piece and not kept
+    # (:data:`PIECEWISE_MIN`): :attr:`text` reads the file again.
+    raw: bytes | None
     data: Any
     # What the parse found without stopping: duplicate keys (warnings), numbers a
     # 64-bit float cannot hold (errors; the data keeps them as Decimals).
     problems: list[Problem] = field(default_factory=list)
+    # The ``fstat`` of the file when it was read (None for bytes from elsewhere).
+    stat: os.stat_result | None = None
 
     @property
     def text(self) -> str:
-        return self.raw.decode("utf-8")
+        raw = self.raw if self.raw is not None else read_bytes(self.path)
+        return raw.decode("utf-8")
 
     def position(self, pointer: str) -> tuple[int | None, int | None]:
-        """Line and column of the value at ``pointer`` in this file."""
-        return locate(self.text, pointer)
+        """Line and column of the value at ``pointer`` in this file (None, None when
+        a file not kept in memory can no longer be read)."""
+        return self.positions([pointer])[0]
+
+    def positions(self, pointers: Sequence[str]) -> list[tuple[int | None, int | None]]:
+        """:meth:`position` of each pointer (the text decoded, or read again, once)."""
+        if not pointers:
+            return []
+        try:
+            text = self.text
+        except (RecstackError, UnicodeDecodeError):
+            return [(None, None)] * len(pointers)
+        return [locate(text, pointer) for pointer in pointers]
 
 
 def load(path: Path | str, *, check_duplicates: bool = False) -> Loaded:
-    """Read and parse one file; raises RecstackError with one clear problem."""
-    raw = read_bytes(path)
+    """Read and parse one file; raises RecstackError with one clear problem.
+
+    A big file in upstream's layout is read and parsed piece by piece (its bytes are
+    not kept: ``raw`` is None); any other file is read whole and parsed.
+    """
+    try:
+        with RegularFile(path) as handle:
+            if handle.stat.st_size >= PIECEWISE_MIN:
+                try:
+                    data = read_layout(Window(handle.read), MAX_DEPTH)
+                except NotLayout:
+                    pass  # parsed whole below, with its problems positioned
+                else:
+                    return Loaded(Path(path), None, data, [], handle.stat)
+            raw, info = handle.read_all(), handle.stat
+    except OSError as exc:
+        raise RecstackError(io_problem(path, exc, "cannot read: ")) from None
     data, problems = parse(raw, str(path), check_duplicates=check_duplicates)
-    return Loaded(Path(path), raw, data, problems)
+    return Loaded(Path(path), raw, data, problems, info)
 
 
 def load_recording(path: Path | str, *, check_duplicates: bool = False) -> Loaded:
@@ -489,7 +543,7 @@ def load_recording(path: Path | str, *, check_duplicates: bool = False) -> Loade
     validation is the job of ``recstack.validation``; this only keeps the other
     commands from tripping over files that are not recordings at all.
     """
-    return recording_from_bytes(read_bytes(path), path, check_duplicates=check_duplicates)
+    return _recording(load(path, check_duplicates=check_duplicates))
 
 
 class NotARecording(RecstackError):
@@ -533,6 +587,20 @@ def skippable(path: Path | str, exc: RecstackError, raw: bytes | None) -> bool:
     return exc.problem.rule == "json" and is_other_json(path, raw, parsed=False)
 
 
+def skippable_file(path: Path | str, exc: RecstackError) -> bool:
+    """:func:`skippable` for a file whose bytes were not kept: read again when needed
+    (only a file outside a recording's place that does not parse; a rare path)."""
+    if isinstance(exc, NotARecording) or in_recording_place(path):
+        return skippable(path, exc, None)
+    if exc.problem.rule != "json":
+        return False
+    try:
+        raw = read_bytes(path)
+    except RecstackError:
+        return False
+    return skippable(path, exc, raw)
+
+
 def recording_from_bytes(raw: bytes, path: Path | str, *, check_duplicates: bool = False) -> Loaded:
     """:func:`load_recording` for bytes already read (e.g. an old version from git).
 
@@ -540,9 +608,13 @@ def recording_from_bytes(raw: bytes, path: Path | str, *, check_duplicates: bool
     RecstackError (rule ``shape``) for an object whose ``request`` or ``response``
     is missing or not an object.
     """
-    name = str(path)
-    data, problems = parse(raw, name, check_duplicates=check_duplicates)
-    loaded = Loaded(Path(path), raw, data, problems)
+    data, problems = parse(raw, str(path), check_duplicates=check_duplicates)
+    return _recording(Loaded(Path(path), raw, data, problems))
+
+
+def _recording(loaded: Loaded) -> Loaded:
+    """``loaded``, when it has the minimal shape of a recording (else RecstackError)."""
+    name, data = str(loaded.path), loaded.data
     if not isinstance(data, dict):
         raise NotARecording(
             Problem(

@@ -20,6 +20,7 @@ hash changed) without being re-recorded: it is reported apart (:class:`Renamed`)
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -28,9 +29,11 @@ from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
-from recstack.diffing.ignore import Matcher, parse_sse_line, strip_recording
+from recstack.diffing.ignore import Matcher, parse_sse_line, strip, strip_recording
 from recstack.exactdiff import differences, equal
+from recstack.layout import NotLayout, paired_pieces
 from recstack.loading import (
+    PIECEWISE_MIN,
     io_problem,
     nested_too_deeply,
     read_file,
@@ -41,6 +44,7 @@ from recstack.parallel import pmap
 from recstack.paths import ANY_KEY, DEEP, Part, find, join, parse
 from recstack.problems import Problem, RecstackError
 from recstack.selection import Selection
+from recstack.snapshot import read_snapshot, same_file
 from recstack.sse import split_field
 from recstack.textenum import TextEnum
 from recstack.volatile import (
@@ -54,7 +58,7 @@ from recstack.volatile import (
     field_label,
     rules_for,
 )
-from recstack.writing import RefusedWrite, canonical_bytes, write_if_changed
+from recstack.writing import RefusedWrite, canonical_bytes, ensure_unchanged, write_if_changed
 
 
 class Status(TextEnum):
@@ -220,13 +224,15 @@ class _Tally:
         return Renamed(self.expected_id, tuple(sorted(self.foreign_ids)))
 
 
-def _set_in(obj: dict[str, Any], at: Sequence[Part], value: Any) -> None:
-    """Set the value at ``at`` in ``obj`` (a fresh copy), copying the containers below it."""
+def _set_in(obj: dict[str, Any], at: Sequence[Part], value: Any, *, copy: bool = True) -> None:
+    """Set the value at ``at`` in ``obj`` (a fresh copy), copying the containers below it
+    (``copy=False``: changing them in place)."""
     container: Any = obj
     for part in at[:-1]:
         inner = container[part]
-        inner = dict(inner) if isinstance(inner, dict) else list(inner)
-        container[part] = inner
+        if copy:
+            inner = dict(inner) if isinstance(inner, dict) else list(inner)
+            container[part] = inner
         container = inner
     container[at[-1]] = value
 
@@ -240,9 +246,12 @@ def _apply(
     targets: Sequence[_Target],
     tally: _Tally,
     edits: list[_Edit] | None = None,
+    *,
+    in_place: bool = False,
 ) -> dict[str, Any] | None:
-    """Apply ``targets`` to one scope object; a changed copy, or None when nothing changed."""
-    new_obj: dict[str, Any] | None = None
+    """Apply ``targets`` to one scope object; a changed copy (``in_place``: ``obj``
+    itself, changed), or None when nothing changed. Every rule sees ``obj`` as it was."""
+    places_set: list[tuple[tuple[Part, ...], Any]] = []
     for target in targets:
         rule = target.rule
         if rule.when is not ALWAYS and not rule.when.test(obj):
@@ -267,9 +276,12 @@ def _apply(
             tally.add(target, old, new)
             if edits is not None:
                 edits.append((at[-1], old, new))
-            if new_obj is None:
-                new_obj = dict(obj)
-            _set_in(new_obj, at, new)
+            places_set.append((at, new))
+    if not places_set:
+        return None
+    new_obj = obj if in_place else dict(obj)
+    for at, new in places_set:
+        _set_in(new_obj, at, new, copy=not in_place)
     return new_obj
 
 
@@ -283,18 +295,19 @@ def _normalize_item(
     typed_targets: Sequence[_Target],
     plain_targets: Sequence[_Target],
     tally: _Tally,
+    in_place: bool,
 ) -> Any | None:
     if _is_typed_item(item):
         if not typed_targets:
             return None
-        data = _apply(item["__data__"], typed_targets, tally)
+        data = _apply(item["__data__"], typed_targets, tally, in_place=in_place)
         if data is None:
             return None
-        new_item = dict(item)
+        new_item = item if in_place else dict(item)
         new_item["__data__"] = data
         return new_item
     if isinstance(item, dict) and "__data__" not in item and plain_targets:
-        return _apply(item, plain_targets, tally)
+        return _apply(item, plain_targets, tally, in_place=in_place)
     return None
 
 
@@ -400,11 +413,15 @@ def _profile_rules(profile: str) -> tuple[_Targets, _Targets, _Targets, _Targets
     )
 
 
-def normalize(data: Any, path: Path | str, profile: str = DEFAULT) -> Normalized:
+def normalize(
+    data: Any, path: Path | str, profile: str = DEFAULT, *, in_place: bool = False
+) -> Normalized:
     """Normalize one parsed recording (``path`` names the file: its hash gives the ids).
 
     Returns the new data (``data`` itself when nothing changed; never mutated) and
-    the changes, in the order of the rule table.
+    the changes, in the order of the rule table. ``in_place``: ``data`` is changed
+    instead of copied where it changes (for data read only to be normalized: a big
+    file then costs no second copy of every chunk).
     """
     targets, typed_targets, plain_targets, sse_targets = _profile_rules(profile)
     tally = _Tally(rec_id(path))
@@ -413,22 +430,22 @@ def normalize(data: Any, path: Path | str, profile: str = DEFAULT) -> Normalized
 
     new_body: Any = None
     if isinstance(body, dict):
-        new_body = _normalize_item(body, typed_targets, plain_targets, tally)
+        new_body = _normalize_item(body, typed_targets, plain_targets, tally, in_place)
     elif isinstance(body, list):
         items: list[Any] | None = None
         for index, item in enumerate(body):
             if isinstance(item, str):
                 new_item = _normalize_sse_line(item, sse_targets, tally) if sse_targets else None
             else:
-                new_item = _normalize_item(item, typed_targets, plain_targets, tally)
+                new_item = _normalize_item(item, typed_targets, plain_targets, tally, in_place)
             if new_item is not None:
                 if items is None:
-                    items = list(body)
+                    items = body if in_place else list(body)
                 items[index] = new_item
         new_body = items
 
     result = Normalized(data, tally.changes(targets), tally.renamed())
-    if new_body is not None:
+    if new_body is not None and not in_place:
         assert isinstance(response, dict)
         new_response = dict(response)
         new_response["body"] = new_body
@@ -485,10 +502,16 @@ def _process(
         if not explicit and skippable(path, exc, raw):
             return NormalizeResult(path, SKIPPED)
         return NormalizeResult(path, ERROR, problem=exc.problem)
+    seen = snapshot.stat
+    # A big file's bytes are not kept beside its data and its new bytes: they are read
+    # again (when they are still the same file) to check the rewrite.
+    original = snapshot.raw if len(snapshot.raw) < PIECEWISE_MIN else None
+    del snapshot
+    loaded.raw = None
     number = next((p for p in loaded.problems if p.rule == "number-range"), None)
     if number is not None:
         return NormalizeResult(path, ERROR, problem=_left_alone(number, number.message))
-    normalized = normalize(loaded.data, path, profile)
+    normalized = normalize(loaded.data, path, profile, in_place=True)
     status = CHANGED if normalized.changed else UNCHANGED
     result = NormalizeResult(path, status, normalized.changes, normalized.renamed)
     if not normalized.changed:
@@ -501,14 +524,18 @@ def _process(
     if not write:
         return result
     payload = canonical_bytes(normalized.data)
-    unexpected = _unexpected_change(loaded.raw, payload, profile)
-    if unexpected is not None:
-        message = f"rewriting would change {unexpected}, which no rule of the profile rewrites"
-        return _refused(result, _left_alone(Problem(path, message), message))
+    del loaded, normalized
     try:
-        result.written = write_if_changed(
-            path, payload, original=snapshot.raw, seen=snapshot.stat, tree=tree
-        )
+        if original is None:
+            # The data is gone: give its memory back before the file is read again (a
+            # few objects kept for reuse by the interpreter would hold much of it).
+            gc.collect()
+            original = _read_again(path, seen, tree)
+        unexpected = _unexpected_change(original, payload, profile)
+        if unexpected is not None:
+            message = f"rewriting would change {unexpected}, which no rule of the profile rewrites"
+            return _refused(result, _left_alone(Problem(path, message), message))
+        result.written = write_if_changed(path, payload, original=original, seen=seen, tree=tree)
     except RefusedWrite as exc:
         problem = Problem(path, f"not rewritten: {exc.reason} (file left unchanged)", rule="io")
         return NormalizeResult(path, ERROR, result.changes, result.renamed, problem)
@@ -516,7 +543,24 @@ def _process(
         reason = io_problem(path, exc, "cannot write: ").message
         problem = Problem(path, f"{reason} (file left unchanged)", rule="io")
         return _refused(result, problem)
+    except RecstackError as exc:  # it cannot be read again
+        problem = replace(exc.problem, message=f"{exc.problem.message} (file left unchanged)")
+        return _refused(result, problem)
     return result
+
+
+def _read_again(path: str, seen: os.stat_result, tree: str | None) -> bytes:
+    """The bytes of ``path``, read again: RefusedWrite when it is no longer the file
+    ``seen`` (as the write would refuse it), RecstackError when it cannot be read."""
+    try:
+        again = read_snapshot(path)
+    except OSError as exc:
+        ensure_unchanged(path, seen, tree)  # deleted or replaced: say so, as a write would
+        raise RecstackError(io_problem(path, exc, "cannot read: ")) from None
+    if not same_file(seen, again.stat):
+        ensure_unchanged(path, seen, tree)
+        raise RefusedWrite(path, "changed after it was read")
+    return again.raw
 
 
 def _left_alone(problem: Problem, message: str) -> Problem:
@@ -543,6 +587,11 @@ def _unexpected_change(original: bytes, payload: bytes, profile: str) -> str | N
     must be exactly equal: types, values, the sign of zero, key order.
     """
     rewritable = _rewritable(profile)
+    if len(original) >= PIECEWISE_MIN:
+        try:
+            return _unexpected_piecewise(original, payload, rewritable)
+        except NotLayout:
+            pass  # compared whole, below
     before, _ = strip_recording(json.loads(original), rewritable)
     after, _ = strip_recording(json.loads(payload), rewritable)
     if equal(before, after):
@@ -551,6 +600,34 @@ def _unexpected_change(original: bytes, payload: bytes, profile: str) -> str | N
     if where is None:  # the same once SSE lines are parsed: the line's text differs
         where = next(differences(before, after), ())
     return join(where) or "the whole document"
+
+
+_BODY = ("response", "body")
+
+
+def _unexpected_piecewise(original: bytes, payload: bytes, rewritable: Matcher) -> str | None:
+    """:func:`_unexpected_change` for a big file, piece by piece (in document order, so
+    the same first difference is found). NotLayout for what only the whole comparison
+    can tell (another layout or shape, raw SSE lines)."""
+    for parts, old, new, in_model in paired_pieces(original, payload):
+        if old == new:
+            continue
+        where = join(parts)
+        key = parts[-1] if parts else None
+        if isinstance(key, str) and rewritable.may_match_key(key):
+            if rewritable.matches(where, in_model=in_model):
+                continue  # the whole member is rewritable (strip drops it on both sides)
+        elif isinstance(key, int) and rewritable.any_key and rewritable.matches(where):
+            continue
+        before, after = json.loads(old), json.loads(new)
+        if parts == _BODY[: len(parts)] or (parts[:2] == _BODY and isinstance(before, str)):
+            raise NotLayout("the body (maybe of SSE lines) is compared whole")
+        before, _ = strip(before, rewritable, where)
+        after, _ = strip(after, rewritable, where)
+        found = next(differences(before, after, parts), None)
+        if found is not None:
+            return join(found) or "the whole document"
+    return None
 
 
 def _sse_parsed(data: Any) -> Any:

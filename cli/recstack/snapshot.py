@@ -58,28 +58,60 @@ def kind_of(mode: int) -> str:
     return "not a regular file"
 
 
+class RegularFile:
+    """A regular file opened for reading (refused when it is anything else), with the
+    ``fstat`` of its descriptor; read in blocks (:meth:`read`) or whole (:meth:`read_all`).
+    A context manager: closed on exit."""
+
+    def __init__(self, path: Path | str) -> None:
+        fd = os.open(path, _READ_FLAGS)
+        try:
+            info = os.fstat(fd)
+            if stat.S_ISDIR(info.st_mode):
+                raise IsADirectoryError(errno.EISDIR, "Is a directory", os.fspath(path))
+            if not stat.S_ISREG(info.st_mode):
+                raise NotRegularFile(os.fspath(path), kind_of(info.st_mode))
+        except BaseException:
+            os.close(fd)
+            raise
+        self.fd = fd
+        self.stat = info
+
+    def read(self, size: int) -> bytes:
+        """The next ``size`` bytes at most (empty at the end)."""
+        return os.read(self.fd, size)
+
+    def read_all(self) -> bytes:
+        """The whole file, from its first byte."""
+        os.lseek(self.fd, 0, os.SEEK_SET)
+        chunks = []
+        while True:
+            chunk = os.read(self.fd, max(self.stat.st_size + 1, 65536))
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def __enter__(self) -> RegularFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def read_snapshot(path: Path | str) -> Snapshot:
     """The bytes of the regular file ``path`` with its ``fstat``.
 
     Raises IsADirectoryError for a directory, :class:`NotRegularFile` for a FIFO,
     device or socket (never read, never waited on), OSError for the rest.
     """
-    fd = os.open(path, _READ_FLAGS)
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise IsADirectoryError(errno.EISDIR, "Is a directory", os.fspath(path))
-        if not stat.S_ISREG(info.st_mode):
-            raise NotRegularFile(os.fspath(path), kind_of(info.st_mode))
-        chunks = []
-        while True:
-            chunk = os.read(fd, max(info.st_size + 1, 65536))
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return Snapshot(b"".join(chunks), info)
-    finally:
-        os.close(fd)
+    with RegularFile(path) as handle:
+        return Snapshot(handle.read_all(), handle.stat)
 
 
 def same_file(seen: os.stat_result, now: os.stat_result) -> bool:

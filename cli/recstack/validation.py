@@ -14,7 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from recstack import rules
-from recstack.loading import Loaded, is_other_json, parse, read_bytes, skippable
+from recstack.loading import (
+    Loaded,
+    is_other_json,
+    load,
+    skippable_file,
+)
 from recstack.parallel import pmap
 from recstack.problems import Problem, RecstackError
 from recstack.recording import Recording
@@ -96,10 +101,15 @@ def validate_data(data: Any, schema: Schema) -> list[rules.Finding]:
 
 def validate_loaded(loaded: Loaded, schema: Schema) -> list[Problem]:
     """Problems of a parsed file, each with the line:column of its value."""
+    return _located(loaded, validate_data(loaded.data, schema))
+
+
+def _located(loaded: Loaded, findings: list[rules.Finding]) -> list[Problem]:
+    """The parse's problems and ``findings``, each with the line:column of its value."""
     problems = list(loaded.problems)
     name = str(loaded.path)
-    for finding in validate_data(loaded.data, schema):
-        line, column = loaded.position(finding.pointer)
+    positions = loaded.positions([finding.pointer for finding in findings])
+    for finding, (line, column) in zip(findings, positions, strict=True):
         problems.append(
             Problem(name, finding.message, line, column, finding.pointer, rule=finding.rule)
         )
@@ -120,18 +130,18 @@ def validate_file(
     """
     schema = schema or load_schema()
     name = str(path)
-    raw: bytes | None = None
     try:
-        raw = read_bytes(path)
-        data, parse_problems = parse(raw, name, check_duplicates=True)
+        loaded = load(path, check_duplicates=True)
     except RecstackError as exc:
-        if not explicit and skippable(path, exc, raw):
+        if not explicit and skippable_file(path, exc):
             return ValidationResult(name, skipped=True)
         problems = [exc.problem]
     else:
-        if not explicit and is_other_json(path, raw, data, parsed=True):
+        if not explicit and is_other_json(path, None, loaded.data, parsed=True):
             return ValidationResult(name, skipped=True)
-        problems = validate_loaded(Loaded(Path(path), raw, data, parse_problems), schema)
+        findings = validate_data(loaded.data, schema)
+        loaded.data = None  # not needed to place the findings: its memory goes first
+        problems = _located(loaded, findings)
     return ValidationResult(name, [p for p in problems if p.rule not in ignore])
 
 

@@ -168,6 +168,27 @@ def round_trips(data: Any, raw: bytes) -> bool:
     return out == raw or _python_floats(out) == raw
 
 
+def lays_out(data: Any, raw: bytes, level: int = 0) -> bool:
+    """Writing ``data`` as a value nested ``level`` deep in upstream's layout (its inner
+    lines indented by 2 * (level + 1) spaces, no final newline) gives ``raw`` exactly,
+    floats spelled as Python or as orjson spells them: :func:`round_trips` for a piece
+    of a file."""
+    try:
+        out = _indented(data)
+    except (TypeError, orjson.JSONEncodeError, RecursionError):
+        return False
+    pad = b"\n" + b"  " * level
+    if _reindented(out, pad) == raw:
+        return True
+    fixed = _python_floats(out)
+    return fixed is not out and _reindented(fixed, pad) == raw
+
+
+def _reindented(out: bytes, pad: bytes) -> bytes:
+    """``out`` (a value at level 0, with its final newline) as written after ``pad``."""
+    return out[:-1].replace(b"\n", pad) if len(pad) > 1 else out[:-1]
+
+
 # --- atomic writes ----------------------------------------------------------------
 
 
@@ -354,6 +375,14 @@ def _adopt(fd: int, now: os.stat_result | None, path: Path | str) -> None:
                 f"cannot keep: {(exc.strerror or str(exc)).lower()}",
             ) from None
     os.fchmod(fd, stat.S_IMODE(now.st_mode))
+
+
+def ensure_unchanged(
+    path: Path | str, seen: os.stat_result, tree: Path | str | None = None
+) -> None:
+    """Raise :class:`RefusedWrite` as :func:`write_atomic` would when ``path`` is no
+    longer the file ``seen`` (or could not be replaced); nothing otherwise."""
+    _current(path, _target(path, tree), seen)
 
 
 def write_atomic(

@@ -113,19 +113,24 @@ def compare_bytes(
             parsed.append(recording_from_bytes(raw, label or path).data)
         except RecstackError as exc:
             problem = problem or exc.problem
-            message = exc.problem.one_line()
-            errors.append(
-                Change(
-                    WHERE_META,
-                    side,
-                    FILE_ERROR,
-                    message if side == "before" else None,
-                    message if side == "after" else None,
-                )
-            )
+            errors.append(unreadable(side, exc.problem))
     if errors:
         return FileDiff(path, ERROR, errors, problem=problem)
-    changes = compare_data(path, parsed[0], parsed[1], options)
+    return compare_parsed(path, parsed[0], parsed[1], options)
+
+
+def unreadable(side: str, problem: Problem) -> Change:
+    """The change that says one side (``before`` / ``after``) could not be read."""
+    message = problem.one_line()
+    before, after = (message, None) if side == "before" else (None, message)
+    return Change(WHERE_META, side, FILE_ERROR, before, after)
+
+
+def compare_parsed(
+    path: str, before: dict[str, Any], after: dict[str, Any], options: Options = Options()
+) -> FileDiff:
+    """The comparison of two recordings parsed for it (they are changed: stripped in place)."""
+    changes = compare_data(path, before, after, options, in_place=True)
     status = (CHANGED if changes else EQUIVALENT) if options.strict else status_of(changes)
     return FileDiff(path, status, changes)
 
@@ -140,12 +145,23 @@ def _other_json(raw: bytes, name: str) -> bool:
 
 
 def compare_data(
-    path: str, before: dict[str, Any], after: dict[str, Any], options: Options = Options()
+    path: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    options: Options = Options(),
+    *,
+    in_place: bool = False,
 ) -> list[Change]:
-    """Every change between two parsed recordings (informational ones included)."""
+    """Every change between two parsed recordings (informational ones included).
+
+    ``in_place``: the ignored fields are removed from ``before`` and ``after``
+    themselves instead of from copies (for data parsed only to be compared: a big
+    stream then costs no copy of every chunk).
+    """
     matcher = matcher_for(options)
-    old, _ = strip_recording(before, matcher, drop_absent=not options.strict)
-    new, _ = strip_recording(after, matcher, drop_absent=not options.strict)
+    drop = not options.strict
+    old, _ = strip_recording(before, matcher, drop_absent=drop, in_place=in_place)
+    new, _ = strip_recording(after, matcher, drop_absent=drop, in_place=in_place)
     if old == new:
         return []
     changes = compare_meta(old, new, strict=options.strict)

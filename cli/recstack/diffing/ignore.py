@@ -92,19 +92,27 @@ def _absent(key: str, item: Any) -> bool:
 
 
 def strip(
-    value: Any, matcher: Matcher, path: str = "", *, drop_absent: bool = False
+    value: Any,
+    matcher: Matcher,
+    path: str = "",
+    *,
+    drop_absent: bool = False,
+    in_place: bool = False,
 ) -> tuple[Any, int]:
     """A copy of ``value`` without the matching fields; returns (copy, fields removed).
 
     Dict keys are dropped (with ``drop_absent``, keys whose value means absent too:
     null, or an empty object of :data:`EMPTY_MEANS_ABSENT`); matching list items become
     ``None`` (indexes stay stable). Unchanged sub-trees are shared, not copied.
+    ``in_place``: ``value`` itself is changed and returned (no copy at all: for data
+    parsed only to be compared).
     """
     if not matcher and not drop_absent:
         return value, 0
     if isinstance(value, dict):
         removed = 0
         out: dict[str, Any] | None = None
+        dropped: list[str] = []  # in place: deleted after the walk
         is_model = value.get("object") == "model"
         for key, item in value.items():
             container = isinstance(item, (dict, list))
@@ -114,22 +122,28 @@ def strip(
                 continue  # a plain leaf no pattern can name: keep it, skip its path
             sub = child(path, key)
             if absent or (candidate and matcher.matches(sub, in_model=is_model)):
-                if out is None:
-                    out = {k: v for k, v in value.items()}
-                del out[key]
+                if in_place:
+                    dropped.append(key)
+                else:
+                    if out is None:
+                        out = {k: v for k, v in value.items()}
+                    del out[key]
                 removed += 1
                 continue
             if container:
-                new, count = strip(item, matcher, sub, drop_absent=drop_absent)
+                new, count = strip(item, matcher, sub, drop_absent=drop_absent, in_place=in_place)
                 if count:
-                    if out is None:
-                        out = {k: v for k, v in value.items()}
-                    out[key] = new
+                    if not in_place:
+                        if out is None:
+                            out = {k: v for k, v in value.items()}
+                        out[key] = new
                     removed += count
+        for key in dropped:
+            del value[key]
         return (out if out is not None else value), removed
     if isinstance(value, list):
         removed = 0
-        items: list[Any] | None = None
+        items: list[Any] | None = value if in_place else None
         for index, item in enumerate(value):
             sub = f"{path}[{index}]"
             if matcher.any_key and matcher.matches(sub):
@@ -138,7 +152,7 @@ def strip(
                 items[index] = None
                 removed += 1
             elif isinstance(item, (dict, list)):
-                new, count = strip(item, matcher, sub, drop_absent=drop_absent)
+                new, count = strip(item, matcher, sub, drop_absent=drop_absent, in_place=in_place)
                 if count:
                     if items is None:
                         items = list(value)
@@ -162,10 +176,15 @@ def parse_sse_line(line: str) -> Any:
 
 
 def strip_sse(
-    lines: list[str], matcher: Matcher, path: str, *, drop_absent: bool = False
+    lines: list[str],
+    matcher: Matcher,
+    path: str,
+    *,
+    drop_absent: bool = False,
+    in_place: bool = False,
 ) -> tuple[list[str], int]:
     """Strip inside each ``data:`` JSON payload, re-serializing only the lines touched."""
-    out: list[str] | None = None
+    out: list[str] | None = lines if in_place else None
     removed = 0
     for index, line in enumerate(lines):
         if not (isinstance(line, str) and line.startswith("data:")):
@@ -185,16 +204,17 @@ def strip_sse(
 
 
 def strip_recording(
-    data: dict[str, Any], matcher: Matcher, *, drop_absent: bool = False
+    data: dict[str, Any], matcher: Matcher, *, drop_absent: bool = False, in_place: bool = False
 ) -> tuple[dict[str, Any], int]:
-    """Strip a whole recording, SSE ``data:`` payloads included."""
-    stripped, removed = strip(data, matcher, drop_absent=drop_absent)
+    """Strip a whole recording, SSE ``data:`` payloads included (``in_place``: see
+    :func:`strip`)."""
+    stripped, removed = strip(data, matcher, drop_absent=drop_absent, in_place=in_place)
     response = stripped.get("response")
     if isinstance(response, dict) and body_kind(response.get("body")) is BodyKind.SSE_LINES:
         lines, count = strip_sse(
-            response["body"], matcher, "response.body", drop_absent=drop_absent
+            response["body"], matcher, "response.body", drop_absent=drop_absent, in_place=in_place
         )
-        if count:
+        if count and not in_place:
             stripped = {**stripped, "response": {**response, "body": lines}}
-            removed += count
+        removed += count
     return stripped, removed

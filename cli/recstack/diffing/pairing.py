@@ -11,11 +11,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from recstack.diffing.compare import Options, compare_bytes
-from recstack.diffing.result import ERROR, FILE_ERROR, WHERE_META, Change, FileDiff
-from recstack.loading import read_bytes, walk
-from recstack.problems import RecstackError
+from recstack.diffing.compare import Options, compare_bytes, compare_parsed, unreadable
+from recstack.diffing.result import ERROR, SAME, SKIPPED, Change, FileDiff
+from recstack.loading import (
+    in_recording_place,
+    io_problem,
+    load_recording,
+    read_bytes,
+    skippable_file,
+    walk,
+)
+from recstack.problems import Problem, RecstackError
+from recstack.snapshot import RegularFile
 
 # One side of a pair: a path on disk, bytes, or None (absent).
 Source = str | bytes | None
@@ -73,6 +82,8 @@ def _read(source: Source, label: str | None) -> bytes | None:
 
 def compare_pair(pair: Pair, options: Options) -> FileDiff:
     """Read both sides and compare them; an unreadable side is status ``error``."""
+    if _both_files(pair):
+        return _compare_files(pair, options)
     raw: list[bytes | None] = []
     for side, source, label in (
         ("before", pair.old, pair.old_label),
@@ -81,10 +92,7 @@ def compare_pair(pair: Pair, options: Options) -> FileDiff:
         try:
             raw.append(_read(source, label))
         except RecstackError as exc:
-            message = exc.problem.one_line()
-            before, after = (message, None) if side == "before" else (None, message)
-            change = Change(WHERE_META, side, FILE_ERROR, before, after)
-            return FileDiff(pair.path, ERROR, [change], problem=exc.problem)
+            return FileDiff(pair.path, ERROR, [unreadable(side, exc.problem)], problem=exc.problem)
     return compare_bytes(
         pair.path,
         raw[0],
@@ -94,6 +102,102 @@ def compare_pair(pair: Pair, options: Options) -> FileDiff:
         new_label=pair.new_label,
         explicit=pair.explicit,
     )
+
+
+def _both_files(pair: Pair) -> bool:
+    """Two files on disk, each named in messages by its own path."""
+    return (
+        isinstance(pair.old, str)
+        and isinstance(pair.new, str)
+        and pair.old_label in (None, pair.old)
+        and pair.new_label in (None, pair.new)
+    )
+
+
+def _compare_files(pair: Pair, options: Options) -> FileDiff:
+    """:func:`compare_bytes` for two files, without holding both files' bytes and both
+    parsed recordings at once: compared block by block first (byte-identical: ``same``),
+    then each parsed as it is read (a big file piece by piece, its bytes not kept)."""
+    assert isinstance(pair.old, str) and isinstance(pair.new, str)
+    try:
+        if same_bytes(pair.old, pair.new):
+            skip = not pair.explicit and not in_recording_place(pair.path) and _other(pair.old)
+            return FileDiff(pair.path, SKIPPED if skip else SAME)
+    except SideError as exc:
+        return FileDiff(pair.path, ERROR, [unreadable(exc.side, exc.problem)], problem=exc.problem)
+    errors: list[Change] = []
+    failures: list[RecstackError] = []
+    parsed: list[dict[str, Any]] = []
+    for side, source in (("before", pair.old), ("after", pair.new)):
+        try:
+            parsed.append(load_recording(source).data)
+        except RecstackError as exc:
+            if exc.problem.rule == "io":  # as when the bytes are read first: this side only
+                change = unreadable(side, exc.problem)
+                return FileDiff(pair.path, ERROR, [change], problem=exc.problem)
+            errors.append(unreadable(side, exc.problem))
+            failures.append(exc)
+    if (
+        not pair.explicit
+        and len(failures) == 2
+        and all(
+            skippable_file(source, exc)
+            for source, exc in zip((pair.old, pair.new), failures, strict=True)
+        )
+    ):
+        return FileDiff(pair.path, SKIPPED)
+    if errors:
+        return FileDiff(pair.path, ERROR, errors, problem=failures[0].problem)
+    return compare_parsed(pair.path, parsed[0], parsed[1], options)
+
+
+def _other(path: str) -> bool:
+    """A file that is some other JSON file, not a recording (it is parsed to know)."""
+    try:
+        load_recording(path)
+    except RecstackError as exc:
+        return skippable_file(path, exc)
+    return False
+
+
+class SideError(Exception):
+    """One side of a pair cannot be read."""
+
+    def __init__(self, side: str, problem: Problem) -> None:
+        super().__init__(problem.one_line())
+        self.side = side
+        self.problem = problem
+
+
+def same_bytes(old: str, new: str) -> bool:
+    """The two files hold the same bytes (read block by block; SideError when one
+    cannot be read)."""
+    handles: list[RegularFile] = []
+    try:
+        for side, path in (("before", old), ("after", new)):
+            try:
+                handles.append(RegularFile(path))
+            except OSError as exc:
+                raise SideError(side, io_problem(path, exc, "cannot read: ")) from None
+        first, second = handles
+        if first.stat.st_size != second.stat.st_size:
+            return False
+        while True:
+            block_a, block_b = _block(first, "before", old), _block(second, "after", new)
+            if block_a != block_b:
+                return False
+            if not block_a:
+                return True
+    finally:
+        for handle in handles:
+            handle.close()
+
+
+def _block(handle: RegularFile, side: str, path: str) -> bytes:
+    try:
+        return handle.read(1 << 20)
+    except OSError as exc:
+        raise SideError(side, io_problem(path, exc, "cannot read: ")) from None
 
 
 def compare_job(job: tuple[Pair, Options]) -> FileDiff:
