@@ -84,6 +84,7 @@ class FileDiff:
     status: DiffStatus
     changes: list[Change] = field(default_factory=list)
     problem: Problem | None = None  # why a side could not be read (status ``error``)
+    old_path: str | None = None  # a re-keyed recording: the path it had before (moved)
 
     @property
     def notes(self) -> list[str]:
@@ -102,11 +103,12 @@ class FileDiff:
         return None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "status": self.status,
-            "changes": [c.to_dict() for c in self.changes],
-        }
+        out: dict[str, Any] = {"path": self.path}
+        if self.old_path is not None:
+            out["old_path"] = self.old_path
+        out["status"] = self.status
+        out["changes"] = [c.to_dict() for c in self.changes]
+        return out
 
 
 def note_text(change: Change) -> str:
