@@ -20,6 +20,7 @@ from recstack.output import Output
 from recstack.parallel import MIN_PARALLEL
 from recstack.recording import Recording
 from recstack.render.show import FORMATS as RENDERERS
+from recstack.render.show import table_lines
 from recstack.render.wrap import expand_tabs, wrap_spans
 from recstack.request_summary import summarize_request
 from recstack.selection import select
@@ -503,3 +504,16 @@ def test_tabs_are_laid_out_as_rich_lays_them_out() -> None:
         ("ab", "bold"),
         ("      c\nd       e", ""),
     ]
+
+
+def test_a_model_table_fits_a_terminal_with_cut_cells() -> None:
+    rows = [("id", "digest"), ("llama3.2:3b-instruct-fp16", "a80c4f17acd55265" * 4), ("m", "d")]
+    assert table_lines(rows) == [
+        "  id                          digest",
+        f"  llama3.2:3b-instruct-fp16   {'a80c4f17acd55265' * 4}",
+        "  m                           d",
+    ]
+    narrow = table_lines(rows, 40)
+    assert max(len(line) for line in narrow) == 40
+    assert narrow[1] == "  llama3.2:3b-inst…   a80c4f17acd55265a…"  # the widest narrowed first
+    assert table_lines([("id",), ("猫猫猫猫猫猫",)], 8) == ["  id", "  猫猫…"]

@@ -180,8 +180,9 @@ def render_text(report: ShowReport, out: Output, *, full: bool = False) -> None:
 class _Spans:
     """Styled text, built once and written either plain or as one rich ``Text``."""
 
-    def __init__(self) -> None:
+    def __init__(self, width: int | None = None) -> None:
         self.spans: list[Span] = []
+        self.width = width  # a terminal's columns, None when lines may be as long as they are
 
     def add(self, text: str, style: str = "") -> None:
         self.spans.append((text, style))
@@ -200,23 +201,44 @@ class _Spans:
             self.line(inert(value).replace("\n", indent), style)
 
     def table(self, table: ModelTable) -> None:
-        """A model list as aligned columns: a title, the header, a rule, the rows."""
+        """A model list as aligned columns: a title, the header, a rule, the rows; cut
+        with ``…`` to the terminal's width when there is one."""
         if not table.rows:
             self.line("models: none")
             return
-        header = tuple(inert_line(column) for column in table.columns)
-        rows = [tuple(inert_line(cell) for cell in row) for row in table.rows]
-        widths = [max(_cells(r[i]) for r in [header, *rows]) for i in range(len(header))]
-
-        def cells(row: tuple[str, ...]) -> str:
-            padded = (c + " " * (w - _cells(c)) for c, w in zip(row, widths, strict=True))
-            return ("  " + "   ".join(padded)).rstrip()
-
+        header, *rows = lines = table_lines([table.columns, *table.rows], self.width)
         self.line(plural(len(rows), "model"))
-        self.line(cells(header), "bold")
-        self.line("  " + "─" * (sum(widths) + 3 * (len(widths) - 1)), "dim")
+        self.line(header, "bold")
+        self.line("  " + "─" * (max(map(_cells, lines)) - 2), "dim")
         for row in rows:
-            self.line(cells(row))
+            self.line(row)
+
+
+def table_lines(rows: list[tuple[str, ...]], width: int | None = None) -> list[str]:
+    """``rows`` as inert, aligned lines (two spaces before, three between columns); the
+    widest columns narrowed, their cells cut with ``…``, to fit ``width`` columns."""
+    rows = [tuple(inert_line(cell) for cell in row) for row in rows]
+    widths = [max(_cells(row[i]) for row in rows) for i in range(len(rows[0]))]
+    excess = 2 + sum(widths) + 3 * (len(widths) - 1) - (width or 0)
+    while width is not None and excess > 0 and max(widths) > 1:
+        widths[widths.index(max(widths))] -= 1
+        excess -= 1
+
+    def line(row: tuple[str, ...]) -> str:
+        cells = (_fit(cell, size) for cell, size in zip(row, widths, strict=True))
+        padded = (c + " " * (size - _cells(c)) for c, size in zip(cells, widths, strict=True))
+        return ("  " + "   ".join(padded)).rstrip()
+
+    return [line(row) for row in rows]
+
+
+def _fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` columns, ending with ``…`` when cut."""
+    if _cells(text) <= width:
+        return text
+    while text and _cells(text) > width - 1:
+        text = text[:-1]
+    return text + "…"
 
 
 def _cells(text: str) -> int:
@@ -259,9 +281,10 @@ def _block_spans(out: _Spans, block: Block) -> None:
         out.line(inert(f"note: {block.text}"), "yellow")
 
 
-def view_spans(view: View) -> list[Span]:
-    """The rich view of one recording: title, header rows, request, answer, a blank line."""
-    out = _Spans()
+def view_spans(view: View, width: int | None = None) -> list[Span]:
+    """The rich view of one recording: title, header rows, request, answer, a blank line
+    (tables fit to ``width`` columns, when given)."""
+    out = _Spans(width)
     out.line(f"── {inert_line(view.title)}", "bold cyan")
     out.rows([(key, value, "red" if key == "exception" else "") for key, value in view.header])
     out.line("")
@@ -315,9 +338,10 @@ def render_rich(report: ShowReport, out: Output, *, full: bool = False) -> None:
 
     console = out.console
     for view in views:  # one Text per recording, printed once, wrapped here (faster)
-        spans = expand_tabs(view_spans(view))
-        if out.terminal:
-            spans = wrap_spans(spans, console.width, cell_len)
+        width = console.width if out.terminal else None
+        spans = expand_tabs(view_spans(view, width))
+        if width is not None:
+            spans = wrap_spans(spans, width, cell_len)
         console.print(_rich_text(spans), end="", soft_wrap=True)
     for note in notes:
         console.print(Text(note, style="dim"))
