@@ -155,7 +155,8 @@ def test_a_folder_of_ten_thousand_files(tmp_path: Path) -> None:
     assert '"invalid": 1' in validated.stdout
     shown = run_process("show", folder, "--format", "text")
     assert shown.exit_code == 1
-    assert shown.stdout.count("\n") == 9999
+    assert shown.stdout.count("\n==> ") == 9998  # each under a header line naming it
+    assert shown.stdout.count("\n") == 9999 * 3 - 1  # header, answer, blank line between
     assert shown.stderr.count("\n") == 1
 
 

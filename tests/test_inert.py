@@ -146,9 +146,11 @@ def test_show_prints_escapes_visibly(evil: tuple[Path, Path], fmt: str) -> None:
     expect = ("\\x1b[2J", "\\x9b31m", "\\u202e", "\\x1b]52;c;aGk=\\x07")
     assert_inert(out, expect=expect)
     assert result.exit_code == 0, result.stderr
-    if fmt != "text":  # the view names the file, escaped; text is the answers only
-        assert "evil-\\x1b[2J-\\x9b31m-\\u202e.json" in out
-        assert "Bad\\x9b31mError" in out  # the exception's type
+    # every view names the file, escaped (text: in a header line, as there are several)
+    assert "evil-\\x1b[2J-\\x9b31m-\\u202e.json" in out
+    assert "Bad\\x9b31mError" in out  # the exception's type
+    if fmt == "text":  # the tool call's name and arguments too
+        assert "tool call 0: get_\\x9b31mx" in out
     if fmt == "rich":  # markup from a recording is shown, not applied
         assert "[link=http://evil]owner[/link]" in out and "[bold red]x[/bold red]" in out
 

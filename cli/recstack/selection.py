@@ -25,10 +25,10 @@ import errno
 import os
 import stat
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Generic, Protocol, TextIO, TypeVar
 
 from recstack.config import Config
 from recstack.fileglob import GlobSet
@@ -73,6 +73,29 @@ class Selection:
             message = "no recordings to read"
         return Problem(where, message, rule="io")
 
+    def gather(
+        self,
+        results: Iterable[R],
+        *,
+        skipped: Callable[[R], bool],
+        progress: Callable[[int], None] | None = None,
+    ) -> Gathered[R]:
+        """The per-file results of a run over this selection (in order), sorted into
+        recordings and skipped files (JSON that is no recording), ``progress(1)`` called
+        for each; the paths that could not be used, with :meth:`nothing_read`'s problem."""
+        gathered: Gathered[R] = Gathered(unusable=list(self.problems))
+        for result in results:
+            if skipped(result):
+                gathered.skipped.append(result.path)
+            else:
+                gathered.results.append(result)
+            if progress is not None:
+                progress(1)
+        empty = self.nothing_read(len(gathered.results), len(gathered.skipped))
+        if empty is not None:
+            gathered.unusable.append(empty)
+        return gathered
+
     @property
     def paths(self) -> list[Path]:
         return [candidate.path for candidate in self.files]
@@ -84,6 +107,23 @@ class Selection:
 
     def is_explicit(self, path: Path | str) -> bool:
         return any(c.explicit for c in self.files if os.fspath(c.path) == os.fspath(path))
+
+
+class _FileResult(Protocol):
+    @property
+    def path(self) -> str: ...
+
+
+R = TypeVar("R", bound=_FileResult)
+
+
+@dataclass
+class Gathered(Generic[R]):
+    """What :meth:`Selection.gather` sorted out."""
+
+    results: list[R] = field(default_factory=list)  # recordings, in order
+    skipped: list[str] = field(default_factory=list)  # JSON files that are no recordings
+    unusable: list[Problem] = field(default_factory=list)  # arguments, or nothing read
 
 
 class _Walker:

@@ -32,16 +32,14 @@ def _jobs(value: int) -> int:
     return _at_least(value, 0, "--jobs")
 
 
+def jobs_option(help: str) -> Any:
+    """``--jobs/-j N`` (0: all cores), for a command whose default is not :data:`Jobs`'."""
+    return typer.Option("--jobs", "-j", metavar="N", callback=_jobs, help=help, show_default=False)
+
+
 Jobs = Annotated[
     int,
-    typer.Option(
-        "--jobs",
-        "-j",
-        metavar="N",
-        callback=_jobs,
-        help="Processes to use (0, the default: all cores; more is capped to the cores).",
-        show_default=False,
-    ),
+    jobs_option("Processes to use (0, the default: all cores; more is capped to the cores)."),
 ]
 
 Exclude = Annotated[

@@ -79,8 +79,11 @@ class Session:
                 self.reported.add(id(problem))
                 self.error(problem.one_line())
 
-    def render(self, formats: Mapping[str, Renderer], name: str, report: Any) -> None:
-        formats[name](report, self.out)
+    def render(
+        self, formats: Mapping[str, Renderer], name: str, report: Any, **options: Any
+    ) -> None:
+        """``formats[name](report, out, **options)`` (options: a command's view settings)."""
+        formats[name](report, self.out, **options)
         self.out.flush()
 
     def finish(self, outcome: Outcome) -> NoReturn:
