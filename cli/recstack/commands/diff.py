@@ -134,6 +134,14 @@ def diff(
         bool,
         typer.Option("--strict", help="Compare everything: volatile fields, nulls, chunking."),
     ] = False,
+    no_pairing: Annotated[
+        bool,
+        typer.Option(
+            "--no-pairing",
+            help="Do not pair re-keyed recordings (removed under one name, added under "
+            "another): show them as removed and added, by path only.",
+        ),
+    ] = False,
     ignore: Annotated[
         list[str] | None,
         typer.Option(
@@ -203,6 +211,7 @@ def diff(
                 progress=advance,
                 external=external,
                 expected=None if use_git or external else " and ".join(arguments),
+                pairing=not no_pairing,
             )
         run.problems(report.unusable)
         if output_format != "json":
