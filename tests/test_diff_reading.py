@@ -327,3 +327,17 @@ def test_one_huge_recording_gets_a_compact_section(tmp_path: Path) -> None:
     assert "- **response** `answer.choices[0].content`" in out and "```diff" not in out
     assert "_The diffs are left out here: with them the comment would pass GitHub's limit._" in out
     _balanced(out)
+
+
+def test_long_lists_are_shortened_to_fit(tmp_path: Path) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    write(old / "keep.json", rec(0))
+    write(new / "keep.json", rec(0))
+    for n in range(1, 301):
+        write(new / "rec" / f"{n:03}-{'x' * 200}.json", rec(n))
+    out = run("diff", old, new, "--format", "markdown").stdout
+    assert len(out) <= LIMIT and "Cut here" not in out
+    listed = [line for line in out.splitlines() if line.startswith("- **added** ")]
+    assert 0 < len(listed) < 300
+    assert f"- … {300 - len(listed)} more" in out
+    assert "301 recordings: 300 added, 1 same" in out

@@ -8,9 +8,9 @@ removed recordings; then, collapsed, the recordings that moved or got a new test
 with no change of content (and, with ``verbose``, the same and equivalent ones).
 
 GitHub refuses a comment longer than :data:`LIMIT` characters. The comment is built
-piece by piece (a section, a list); a piece that does not fit is tried in a compact
-form (change paths without their diffs), and when that does not fit either, the
-comment stops there with a note of what it leaves out.
+piece by piece (a section, a list); a piece that does not fit is tried in shorter
+forms (a section's change paths without their diffs, a list's first entries), and
+when none fits, the comment stops there with a note of what it leaves out.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from recstack.render.textdiff import Line, changed_window, line_diff
 LIMIT = 65_536  # GitHub's limit on the characters of a comment
 RESERVE = 1_000  # kept free for the note that says where the comment was cut
 MAX_ROWS = 40  # rows of the summary table (the rest are summed up in one row)
-MAX_LISTED = 200  # entries of a list (moved, same or equivalent) before "… N more"
+LIST_CAPS = (200, 50, 10)  # entries of a list (added, moved...) in its shorter forms
 MAX_HEADINGS = 50  # changes named in a compact section
 COLUMNS = ("changed", "moved", "added", "removed", "equivalent", "same", "error")
 ALWAYS = ("changed", "moved", "added", "removed", "equivalent")  # same, error: when any
@@ -168,11 +168,10 @@ def changes_block(changes: Sequence[Change], *, body: bool = True) -> list[str]:
 
 @dataclass
 class Piece:
-    """A part of the comment: its full text, a compact one (or None), and the
+    """A part of the comment: its texts, from the fullest to the most compact, and the
     recordings it tells of (to count what a cut leaves out)."""
 
-    full: str
-    compact: str | None = None
+    forms: list[str]
     files: list[FileDiff] = field(default_factory=list)
 
 
@@ -183,8 +182,10 @@ def _text(lines: list[str]) -> str:
 def group_piece(group: RepeatedGroup, files: list[FileDiff]) -> Piece:
     title = [f"**Changed in {len(group.paths)} recordings**", ""]
     return Piece(
-        _text([*title, *changes_block(group.changes)]),
-        _text([*title, *changes_block(group.changes, body=False)]),
+        [
+            _text([*title, *changes_block(group.changes)]),
+            _text([*title, *changes_block(group.changes, body=False)]),
+        ],
         files,
     )
 
@@ -207,8 +208,10 @@ def where(item: FileDiff) -> str:
 def section_piece(item: FileDiff, changes: list[Change]) -> Piece:
     head = ["<details>", _summary(item, changes), "", where(item), ""]
     return Piece(
-        _text([*head, *changes_block(changes), "", "</details>"]),
-        _text([*head, *changes_block(changes, body=False), "", "</details>"]),
+        [
+            _text([*head, *changes_block(changes), "", "</details>"]),
+            _text([*head, *changes_block(changes, body=False), "", "</details>"]),
+        ],
         [item],
     )
 
@@ -228,14 +231,21 @@ def one_line(item: FileDiff, *, about: bool = True) -> str:
 def list_piece(
     title: str, items: list[FileDiff], *, collapsed: bool = True, about: bool = True
 ) -> Piece:
-    shown = items[:MAX_LISTED]
-    lines = [one_line(item, about=about) for item in shown]
-    if len(shown) < len(items):
-        lines.append(f"- … {len(items) - len(shown)} more")
-    if not collapsed:
-        return Piece(_text(lines), None, items)
-    head = ["<details>", f"<summary>{md.html(title)}</summary>", ""]
-    return Piece(_text([*head, *lines, "", "</details>"]), _text([f"_{md.text(title)}_"]), items)
+    """A list of recordings, one line each; shorter forms list fewer of them."""
+    forms = []
+    for cap in LIST_CAPS:
+        shown = items[:cap]
+        lines = [one_line(item, about=about) for item in shown]
+        if len(shown) < len(items):
+            lines.append(f"- … {len(items) - len(shown)} more")
+        if collapsed:
+            lines = ["<details>", f"<summary>{md.html(title)}</summary>", "", *lines, ""]
+            lines.append("</details>")
+        forms.append(_text(lines))
+        if len(shown) == len(items):
+            break
+    forms.append(_text([f"_{md.text(title)}: not listed here (GitHub's limit)._"]))
+    return Piece(forms, items)
 
 
 def pieces(report: DiffReport, *, verbose: bool) -> list[Piece]:
@@ -247,7 +257,9 @@ def pieces(report: DiffReport, *, verbose: bool) -> list[Piece]:
     ]
     out += [section_piece(item, left) for item, left in shown.sections]
     if shown.one_sided:
-        out.append(list_piece("added and removed", shown.one_sided, collapsed=False))
+        counts = Counter(str(item.status) for item in shown.one_sided)
+        title = ", ".join(f"{counts[s]} {s}" for s in (ADDED, REMOVED) if counts[s])
+        out.append(list_piece(title, shown.one_sided, collapsed=False))
     if shown.renamed:
         count = plural(len(shown.renamed), "recording")
         out.append(list_piece(f"{count} moved or renamed, content unchanged", shown.renamed))
@@ -285,8 +297,8 @@ def markdown_report(report: DiffReport, *, verbose: bool = False, limit: int = L
     budget = limit - RESERVE
     items = pieces(report, verbose=verbose)
     for n, piece in enumerate(items):
-        for form in (piece.full, piece.compact):
-            if form is not None and len(text) + len(form) <= budget:
+        for form in piece.forms:
+            if len(text) + len(form) <= budget:
                 text += form
                 break
         else:
