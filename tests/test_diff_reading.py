@@ -197,6 +197,15 @@ def test_an_embedding_that_moved_says_how_far(tmp_path: Path) -> None:
     assert data["files"][0]["changes"][0]["stats"]["cosine_similarity"] == pytest.approx(-1)
 
 
+def test_a_short_embedding_is_one_change_too(tmp_path: Path) -> None:
+    """8 numbers under an ``embedding`` key: one change with its distance, not 8."""
+    old = write(tmp_path / "a.json", embedding([0.5, -0.25, 0.125, 0.0, 0.75, -0.5, 0.25, 0.1]))
+    new = write(tmp_path / "b.json", embedding([0.5, -0.25, 0.125, 0.0, 0.75, -0.5, 0.25, 0.2]))
+    [change] = json.loads(run("diff", old, new, "--format", "json").stdout)["files"][0]["changes"]
+    assert (change["kind"], change["stats"]["largest_change_at"]) == ("embedding", 7)
+    assert change["stats"]["largest_change"] == pytest.approx(0.1)
+
+
 # -- --strict sees what the answer does not compare ------------------------------------------
 
 

@@ -1,6 +1,7 @@
 """Long numeric lists (embeddings, Ollama ``context``) compared as one value each.
 
-A list of at least :data:`VECTOR` numbers is replaced by a one-line digest
+A list of at least :data:`VECTOR` numbers, and an embedding of any length (numbers
+under an ``embedding`` or ``embeddings`` key), is replaced by a one-line digest
 (``<768 numbers, sha1 3f2a…>``) before the structural comparison, so that a changed
 embedding is one change, not 768. When two vectors of one length differ, the change
 says how far apart they are (kind ``embedding``): their cosine similarity and their
@@ -17,30 +18,34 @@ from typing import Any
 
 from recstack.diffing.result import TEXT, VALUE, Change
 
-# Numeric lists at least this long are compared as one value.
+# Numeric lists at least this long are compared as one value; under these keys, any.
 VECTOR = 32
+EMBEDDING_KEYS = frozenset({"embedding", "embeddings"})
 EMBEDDING = "embedding"  # change kind: two vectors of one length, with their distance
 
 
-def _numeric(value: list[Any]) -> bool:
-    return len(value) >= VECTOR and all(
+def _numeric(value: list[Any], shortest: int) -> bool:
+    return len(value) >= shortest and all(
         isinstance(x, (int, float)) and not isinstance(x, bool) for x in value
     )
 
 
-def summarize_vectors(value: Any, found: dict[str, list[Any]] | None = None) -> Any:
-    """Long numeric lists replaced by a one-line digest (``<1536 numbers, sha1 3f2a…>``);
-    ``found`` (when given) maps each digest to its vector."""
+def summarize_vectors(
+    value: Any, found: dict[str, list[Any]] | None = None, key: str | None = None
+) -> Any:
+    """Long numeric lists, and embeddings of any length (a numeric list under an
+    ``embedding`` or ``embeddings`` key), replaced by a one-line digest (``<1536
+    numbers, sha1 3f2a…>``); ``found`` (when given) maps each digest to its vector."""
     if isinstance(value, list):
-        if _numeric(value):
+        if _numeric(value, 1 if key in EMBEDDING_KEYS else VECTOR):
             digest = hashlib.sha1(json.dumps(value).encode()).hexdigest()[:12]
             text = f"<{len(value)} numbers, sha1 {digest}>"
             if found is not None:
                 found[text] = value
             return text
-        return [summarize_vectors(item, found) for item in value]
+        return [summarize_vectors(item, found, key) for item in value]
     if isinstance(value, dict):
-        return {key: summarize_vectors(item, found) for key, item in value.items()}
+        return {name: summarize_vectors(item, found, name) for name, item in value.items()}
     return value
 
 

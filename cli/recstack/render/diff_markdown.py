@@ -160,6 +160,8 @@ def changes_block(changes: Sequence[Change], *, body: bool = True) -> list[str]:
     out = [line for change in shown for line in change_block(change, body=body)]
     if len(shown) < len(changes):
         out.append(f"- … {plural(len(changes) - len(shown), 'more change')}")
+    while out and not out[-1]:
+        out.pop()
     return out if body else [COMPACT, "", *out]
 
 
