@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from diff_fixtures import stream_recording, write
+from diff_fixtures import model_list, stream_recording, write
 from git_fixtures import git, needs_git
 from recstack.recording import Recording
 from recstack.replay import replay_key
@@ -113,6 +113,48 @@ def test_renamed_test_and_changed_answer(tmp_path: Path) -> None:
     out = run("diff", old, new, "--format", "text").stdout
     assert "  meta     test_id …inference/test_[-chat-]{+chats+}.py::test_answer[txt=…\n" in out
     assert "[-Seine.-]{+Loire.+}" in out
+
+
+def test_model_list_renamed_by_its_model_ids(tmp_path: Path) -> None:
+    """A model list's name holds a digest of its model ids: a new model moves it."""
+    old, new = tmp_path / "old", tmp_path / "new"
+    before = put(old, model_list(["gpt-4o", "gpt-4", "o3-mini"]))
+    after = put(new, model_list(["o3-mini", "gpt-5", "gpt-4o", "gpt-4"], created=1770865370))
+    assert before != after and after.startswith("tests/recordings/models-")
+    code, data = diff_json(old, new)
+    [item] = data["files"]
+    assert (code, item["old_path"], item["pairing"]["reason"]) == (1, before, "same-request")
+    assert [(c["path"], c["kind"]) for c in item["changes"]] == [
+        ("answer.models['gpt-5']", "added")  # the new model only: order and times are noise
+    ]
+
+
+def test_a_move_with_nothing_but_noise_is_equivalent(tmp_path: Path) -> None:
+    """Renamed test, re-chunked stream, new ids and times, new tool call ids echoed in
+    the request: moved, equivalent, exit 0."""
+    old, new = tmp_path / "old", tmp_path / "new"
+
+    def turn(call_id: str, test_id: str, parts: int, seed: int) -> dict[str, Any]:
+        rec = stream_recording(TEXT, parts=parts, seed=seed)
+        rec["test_id"] = test_id
+        call = {"id": call_id, "type": "function", "function": {"name": "w", "arguments": "{}"}}
+        rec["request"]["body"]["messages"] += [
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": call_id, "content": "sunny"},
+        ]
+        return rec
+
+    before = put(old, turn("call_c9erx268", T, 8, 0))
+    after = put(new, turn("call_qzymxmvz", T.replace("answer", "reply"), 5, 40))
+    code, data = diff_json(old, new)
+    [item] = data["files"]
+    assert (code, item["old_path"], item["path"], item["status"]) == (
+        0,
+        before,
+        after,
+        "equivalent",
+    )
+    assert [c["kind"] for c in item["changes"]] == ["test-id", "re-chunked"]
 
 
 def test_several_recordings_of_one_test_pair_by_similarity(tmp_path: Path) -> None:
