@@ -1,13 +1,18 @@
 """Benchmark ``recstack diff`` against ``deep diff`` (deepdiff's CLI) and ``git diff --no-index``.
 
-    python benchmarks/bench_diff.py            # both cases, one run each
-    python benchmarks/bench_diff.py --quick    # smaller tree (200 pairs)
+    python benchmarks/bench_diff.py            # all three cases, one run each
+    python benchmarks/bench_diff.py --quick    # smaller tree (200 pairs) and range (200 files)
 
 Case 1: two ~1 MB streamed recordings (~1,400 chunks each), the same answer re-chunked
 (a real OpenAI chat stream, its text repeated and split anew; ids, created,
 system_fingerprint and obfuscation drifted as in a re-recording).
 Case 2: a tree of ~1,100 pairs built from the corpus (``benchmarks/corpus.py``): every
 copy drifted in volatile fields, 1 in 50 with a real change to the answer or request.
+Case 3: a git range of 1,000 changed recordings in a repository made for it (each
+recording of the corpus made a test of its own): half modified (drifted, 1 in 50 with
+a real change), a fifth re-keyed (removed under one name, added under another: half of
+them a renamed test, half a changed message), a tenth added and a tenth removed;
+``recstack diff --git A..B`` must pair the re-keyed ones.
 
 Reported: wall time and lines of output for each tool. ``deep diff`` runs one process
 per pair, so for the tree it is timed on a sample and extrapolated (marked ``~``).
@@ -15,7 +20,9 @@ per pair, so for the tree it is timed on a sample and extrapolated (marked ``~``
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import random
 import resource
 import shutil
@@ -151,6 +158,118 @@ def build_tree(pairs: int) -> tuple[Path, Path, int]:
     return old, new, changed
 
 
+# -- case 3: a git range --------------------------------------------------------------
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, env={**os.environ, **GIT_ENV}, check=True)
+
+
+_SAID = ("input", "prompt", "query", "text")  # request fields that say something
+
+
+def _mark(said: dict[str, Any], i: int) -> None:
+    """Make a request body (or payload, or tool kwargs) ask something of its own."""
+    messages = said.get("messages")
+    last = messages[-1] if isinstance(messages, list) and messages else None
+    if isinstance(last, dict) and isinstance(last.get("content"), str):
+        last["content"] += f" (case {i})"
+        return
+    for key in _SAID:
+        if isinstance(said.get(key), str):
+            said[key] += f" (case {i})"
+            return
+    if said:
+        said["user"] = f"case-{i}"
+
+
+def own_test(data: dict[str, Any], area: str, i: int) -> dict[str, Any]:
+    """A copy of ``data`` that is a test of its own: its test id names case ``i``, and
+    so does its request (a model list excepted: its request has nothing to say)."""
+    out = json.loads(json.dumps(data))
+    test_id = f"tests/integration/{area}/test_bench.py::test_case[{i}]"
+    out["test_id"] = test_id
+    req = out["request"]
+    if isinstance(req.get("test_id"), str):
+        req["test_id"] = test_id
+    for key in ("body", "payload", "kwargs"):
+        if isinstance(req.get(key), dict):
+            _mark(req[key], i)
+            break
+    return out
+
+
+def drifts(data: dict[str, Any]) -> bool:
+    """Whether :func:`drift` changes this recording (it has volatile fields to change)."""
+    copy = json.loads(json.dumps(data))
+    drift(copy, random.Random(0))
+    return copy != data
+
+
+def build_range(files: int) -> tuple[Path, int]:
+    """A repository whose commits ``base`` and ``rerecord`` differ in ``files``
+    recordings (see the module docstring); returns it and how many were re-keyed."""
+    root = DATA / f"range-{files}"
+    repo, marker = root / "repo", root / ".complete"
+    if marker.exists():
+        return repo, int(marker.read_text())
+    shutil.rmtree(root, ignore_errors=True)
+    # Only recordings with volatile fields, so that each modified one does change.
+    sources = [(p, json.loads(p.read_text())) for p in corpus.real_recordings()]
+    sources = [(p, data) for p, data in sources if drifts(data)]
+    rng = random.Random(11)
+    modified, rekeyed, one_sided = files // 2, files // 5, files // 10
+    total = modified + rekeyed + one_sided  # the removed ones and the re-keyed ones' old names
+    repo.mkdir(parents=True)
+    _git(repo, "init", "-q", "-b", "base")
+    cases = []
+    for i in range(total + one_sided):
+        path, data = sources[i % len(sources)]
+        area = path.name.split("-", 1)[0]
+        name = hashlib.sha256(f"{path.name}:{i}".encode()).hexdigest()
+        cases.append((repo / "tests" / "integration" / area / "recordings" / f"{name}.json", area))
+        if i < total:
+            _dump(cases[i][0], own_test(data, area, i))
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "base")
+    _git(repo, "checkout", "-q", "-b", "rerecord")
+    for i, (target, area) in enumerate(cases):
+        data = own_test(sources[i % len(sources)][1], area, i)
+        if i < modified:
+            drift(data, rng)
+            if rng.random() < 0.02:
+                real_change(data, rng)
+            _dump(target, data)
+        elif i < modified + rekeyed:
+            target.unlink()
+            drift(data, rng)
+            if i % 2:  # a renamed test
+                data["test_id"] = data["test_id"].replace("test_case", "test_renamed_case")
+                if isinstance(data["request"].get("test_id"), str):
+                    data["request"]["test_id"] = data["test_id"]
+            else:  # a changed message (or parameter) of the same test
+                real_change(data, rng)
+            digest = hashlib.sha256(f"rekeyed:{i}".encode()).hexdigest()
+            _dump(target.with_name(f"{digest}.json"), data)
+        elif i < total:
+            target.unlink()  # removed
+        else:
+            _dump(target, data)  # added
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "re-record")
+    marker.write_text(str(rekeyed))
+    return repo, rekeyed
+
+
 # -- running the tools ----------------------------------------------------------------
 
 
@@ -170,6 +289,13 @@ def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, int]:
 
 def recstack(*args: str | Path) -> list[str]:
     return [corpus.tool("recstack"), "diff", "--format", "text", *map(str, args)]
+
+
+def moved_count(repo: Path) -> int:
+    """How many re-keyed recordings ``recstack diff`` paired in the range."""
+    cmd = [corpus.tool("recstack"), "diff", "--git", "base..rerecord", "--format", "json"]
+    proc = subprocess.run(cmd, cwd=repo, capture_output=True, check=False)
+    return int(json.loads(proc.stdout)["summary"]["moved"])
 
 
 def deep(old: Path, new: Path) -> list[str]:
@@ -231,6 +357,19 @@ def main(argv: list[str]) -> None:
     scale = len(files) / len(sample)
     name = f"deep diff (x{len(files)}, sampled)"
     print(row(name, total_s * scale, total_cpu * scale, int(total_lines * scale), True))
+
+    size = 200 if quick else 1000
+    repo, rekeyed = build_range(size)
+    print(f"| **git range**: {size} changed recordings, {rekeyed} of them re-keyed | | | |")
+    moved = moved_count(repo)
+    for name, cmd in (
+        (f"recstack diff --git ({moved} moved)", recstack("--git", "base..rerecord")),
+        ("recstack diff --git --jobs 1", recstack("--git", "base..rerecord", "--jobs", "1")),
+        ("recstack diff --git --no-pairing", recstack("--git", "base..rerecord", "--no-pairing")),
+        ("git diff", ["git", "diff", "--no-color", "--no-ext-diff", "base..rerecord"]),
+    ):
+        seconds, cpu, lines = timed(cmd, cwd=repo)
+        print(row(name, seconds, cpu, lines))
 
 
 if __name__ == "__main__":

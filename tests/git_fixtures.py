@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,9 +47,18 @@ def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
     return proc.stdout
 
 
+def of_test(text: str, test: str, question: str) -> dict[str, Any]:
+    """A recording of another test, asking another question (so that it pairs with
+    none of the others as a re-keyed recording)."""
+    rec = stream_recording(text, question=question)
+    rec["test_id"] = f"tests/test_x.py::{test}"
+    return rec
+
+
 def make_repo(root: Path) -> Path:
     """main: three recordings; branch `rerecord` (checked out): one re-chunked, one with a
-    new answer, one deleted, one added (committed), then an untracked one in the tree."""
+    new answer, one deleted, one added (committed), then an untracked one in the tree
+    (the added ones belong to other tests: none of them is the deleted one re-keyed)."""
     repo = root / "repo"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
@@ -63,11 +73,11 @@ def make_repo(root: Path) -> Path:
     write(rec / "chunked.json", stream_recording(TEXT, parts=5, seed=40))
     write(rec / "answer.json", stream_recording(TEXT.replace("Seine", "Loire")))
     (rec / "gone.json").unlink()
-    write(rec / "new.json", stream_recording("Hello."))
+    write(rec / "new.json", of_test("Hello.", "test_greet", "Say hello."))
     (repo / "notes.txt").write_text("changed, still not a recording\n")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "re-record")
-    write(rec / "untracked.json", stream_recording("Hi."))
+    write(rec / "untracked.json", of_test("Hi.", "test_hi", "Say hi."))
     return repo
 
 

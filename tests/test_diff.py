@@ -236,7 +236,9 @@ def test_trees_added_and_removed(tmp_path: Path) -> None:
     write(tmp_path / "old" / "x" / "kept.json", rec)
     write(tmp_path / "new" / "x" / "kept.json", stream_recording(TEXT, parts=2, seed=5))
     write(tmp_path / "old" / "x" / "gone.json", rec)
-    write(tmp_path / "new" / "y" / "fresh.json", rec)
+    fresh = stream_recording("Hi.", question="Say hi.")  # another test: not gone.json re-keyed
+    fresh["test_id"] = "tests/test_x.py::test_hi"
+    write(tmp_path / "new" / "y" / "fresh.json", fresh)
     result = run("diff", tmp_path / "old", tmp_path / "new", "--format", "json")
     data = json.loads(result.stdout)
     assert {f["path"]: f["status"] for f in data["files"]} == {

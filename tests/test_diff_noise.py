@@ -218,11 +218,11 @@ def test_a_new_test_id_alone_is_shown_but_equivalent(tmp_path: Path) -> None:
         "after": "tests/test_y.py::test_chat[renamed]",
     }
     old, new = tmp_path / "old" / "rec.json", tmp_path / "new" / "rec.json"
-    text = run("diff", old, new, "--format", "text", "-v")
+    text = run("diff", old, new, "--format", "text")  # shown without -v: a renamed test
     assert text.exit_code == 0
-    assert (
-        'test_id: "tests/test_x.py::test_chat" -> "tests/test_y.py::test_chat[renamed]"'
-        in text.stdout
+    assert text.stdout.splitlines()[0] == (
+        f"equivalent {new}  (test_id tests/test_[-x.py::test_chat-]"
+        "{+y.py::test_chat[renamed]+}; re-chunked: 6 -> 4 chunks)"
     )
     strict = _diff(tmp_path, before, after, "--strict")
     assert (strict["status"], strict["exit"]) == ("changed", 1)

@@ -30,7 +30,7 @@ def trees(tmp_path: Path) -> tuple[Path, Path]:
 def test_json_schema(trees: tuple[Path, Path]) -> None:
     result = run("diff", *trees, "--format", "json")
     data = json.loads(result.stdout)
-    assert set(data) == {"files", "summary", "skipped"}
+    assert set(data) == {"files", "summary", "skipped", "ambiguous"}
     assert data["summary"] == {
         "same": 1,
         "equivalent": 1,
@@ -38,9 +38,15 @@ def test_json_schema(trees: tuple[Path, Path]) -> None:
         "added": 1,
         "removed": 0,
         "error": 0,
+        "moved": 0,
     }
     for item in data["files"]:
-        assert set(item) == {"path", "status", "changes"}
+        assert set(item) == {"path", "status", "test_id", "endpoint", "model", "changes"}
+        about = (item["test_id"], item["endpoint"], item["model"])
+        if item["status"] == "same":  # byte-identical: never parsed
+            assert about == (None, None, None)
+        else:
+            assert about == ("tests/test_x.py::test_chat", "/v1/chat/completions", "llama3.2:3b")
         for change in item["changes"]:
             assert set(change) == {"where", "path", "kind", "before", "after"}
             assert change["where"] in ("request", "response", "meta")
@@ -56,20 +62,25 @@ def test_markdown_is_a_pr_comment(trees: tuple[Path, Path]) -> None:
     assert result.exit_code == 1
     assert out.startswith("### recstack diff\n")
     assert "4 recordings: 1 changed, 1 added, 1 equivalent, 1 same" in out
+    about = "test_x.py::test_chat · /v1/chat/completions · llama3.2:3b"
     assert (
-        "<details>\n<summary><b>changed</b> <code>b/changed.json</code> (1 change)</summary>" in out
+        f"<details>\n<summary><b>changed</b> <code>{about}</code> (1 change)</summary>\n\n"
+        "`b/changed.json`\n" in out
     )
     assert "```diff\n  - Paris is the capital of France. It sits on the Seine.\n" in out
-    assert "- **added** `b/added.json`" in out
+    assert "- **added** `b/added.json` · test\\_x.py::test\\_chat · /v1/chat/completions" in out
     assert "rechunked.json" not in out  # equivalent files only with -v
     verbose = run("diff", *trees, "--format", "markdown", "-v").stdout
-    assert "- equivalent `a/rechunked.json` (re-chunked: 10 -> 5 chunks)" in verbose
-    assert "- same `a/same.json`" in verbose
+    assert "- **equivalent** `a/rechunked.json` (re-chunked: 10 -> 5 chunks)" in verbose
+    assert "- **same** `a/same.json`" in verbose
 
 
 def test_text_and_verbose(trees: tuple[Path, Path]) -> None:
     out = run("diff", *trees, "--format", "text").stdout
-    assert out.splitlines()[0] == "added      b/added.json"
+    lines = out.splitlines()
+    assert lines[0] == "changed    b/changed.json"  # the sections first, then added and removed
+    assert lines[1].strip() == "test_x.py::test_chat · /v1/chat/completions · llama3.2:3b"
+    assert lines.index("added      b/added.json") > lines.index("changed    b/changed.json")
     assert "[-Seine.-]{+Loire.+}" in out
     assert "a/same.json" not in out and "a/rechunked.json" not in out
     verbose = run("diff", *trees, "--format", "text", "-v").stdout

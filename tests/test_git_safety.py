@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from diff_fixtures import stream_recording, write
-from git_fixtures import RECSTACK, TEXT, git, make_repo, needs_git, statuses
+from git_fixtures import RECSTACK, TEXT, git, make_repo, needs_git, of_test, statuses
 from recstack.diffing import gitsource
 
 from cli_helpers import Result, run, run_process
@@ -233,7 +233,7 @@ def test_an_existing_path_beats_a_revision_of_the_same_name(
     repo: Path, cli: Callable[..., Result]
 ) -> None:
     """A directory called `main`: the path wins; `main --` makes it the revision."""
-    write(repo / "main" / "x.json", stream_recording("In a directory called main."))
+    write(repo / "main" / "x.json", of_test("In a folder called main.", "test_main", "Where?"))
     code, found, _ = diff_json(cli, "main")
     assert (code, found) == (1, {"main/x.json": "added"})
     code, found, _ = diff_json(cli, "main", "--")

@@ -31,6 +31,7 @@ EPILOG = """\
   recstack diff --git main 'tests/*/recordings' [dim]# a git pathspec (quoted for the shell)[/dim]
   recstack diff --git main -- old/gone.json     [dim]# after --: paths only, even deleted ones[/dim]
   recstack diff --strict a.json b.json          [dim]# ignore nothing (ids, chunking)[/dim]
+  recstack diff --git main --no-pairing         [dim]# re-keyed recordings as removed + added[/dim]
   recstack diff --ignore 'response.body[*].__data__.usage' a/ b/
   recstack diff --git --format markdown > comment.md   [dim]# a pull-request comment[/dim]
 
@@ -51,8 +52,10 @@ EPILOG = """\
   git config diff.recstack.textconv 'recstack show --format text'
   echo '**/recordings/*.json diff=recstack' >> .gitattributes
 
-JSON files that are not recordings (package.json, dashboards) found in trees or git
-ranges are skipped and counted.
+In trees and git ranges, a recording removed under one name and added under another
+(a renamed test, a changed request: re-keyed) is one entry, moved OLD -> NEW, whose
+status describes its content. JSON files that are not recordings (package.json,
+dashboards) found there are skipped and counted.
 
 Exit status: 0 all same or equivalent, 1 something changed, was added or removed, or
 is no valid recording; 2 a file could not be read (the others are still compared),
@@ -134,6 +137,14 @@ def diff(
         bool,
         typer.Option("--strict", help="Compare everything: volatile fields, nulls, chunking."),
     ] = False,
+    no_pairing: Annotated[
+        bool,
+        typer.Option(
+            "--no-pairing",
+            help="Do not pair re-keyed recordings (removed under one name, added under "
+            "another): show them as removed and added, by path only.",
+        ),
+    ] = False,
     ignore: Annotated[
         list[str] | None,
         typer.Option(
@@ -167,7 +178,7 @@ def diff(
     Volatile fields (ids, timestamps, durations, obfuscation, system_fingerprint,
     tool call ids, ids inside SSE data) and how a stream was chunked are ignored
     unless --strict. Each recording is same, equivalent, changed, added, removed
-    or error.
+    or error; a re-keyed one is moved OLD -> NEW.
     """
     # Imported here, not at the top: the other commands (and --help) need not load them.
     from recstack.diffing import Options, diff_pairs
@@ -203,6 +214,7 @@ def diff(
                 progress=advance,
                 external=external,
                 expected=None if use_git or external else " and ".join(arguments),
+                pairing=not no_pairing,
             )
         run.problems(report.unusable)
         if output_format != "json":

@@ -8,7 +8,8 @@
 - :mod:`.compare` — one pair -> status + changes;
 - :mod:`.sources` / :mod:`.pairing` / :mod:`.gitsource` — what to compare (files,
   trees, git);
-- :mod:`.rekeyed` — removed and added recordings paired by request.
+- :mod:`.rekeyed` — removed and added recordings paired by request;
+- :mod:`.moves` — that pairing applied to the one-sided pairs of trees and git ranges.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from recstack.diffing.compare import Options, compare_bytes, compare_data
+from recstack.diffing.moves import Moves, pair_moves
 from recstack.diffing.pairing import Pair, compare_job, pair_files, pair_trees
 from recstack.diffing.result import (
     SKIPPED,
@@ -53,22 +55,29 @@ def diff_pairs(
     unusable: Sequence[Problem] = (),
     external: bool = False,
     expected: str | None = None,
+    pairing: bool = True,
 ) -> DiffReport:
     """Compare every pair (in worker processes for big trees), results in order.
 
-    Pairs of JSON files that are no recordings (found in trees or git ranges) are
-    counted in ``skipped``; ``external`` marks a run by git (always exit 0).
-    ``expected`` names what should have held recordings (two trees): finding none
-    there is a problem (exit 2), while a git range may well change none.
+    With ``pairing``, a recording removed under one name and added under another
+    (a tree's or a git range's, re-keyed by a renamed test or a changed request) is
+    compared as one moved recording (:mod:`.moves`). Pairs of JSON files that are no
+    recordings (found in trees or git ranges) are counted in ``skipped``;
+    ``external`` marks a run by git (always exit 0). ``expected`` names what should
+    have held recordings (two trees): finding none there is a problem (exit 2), while
+    a git range may well change none. ``progress`` advances once per pair given.
     """
     report = DiffReport(unusable=list(unusable), external=external)
-    for result in pmap(compare_job, [(pair, options) for pair in pairs], jobs=jobs):
+    moves = pair_moves(pairs, jobs=jobs) if pairing else Moves(list(pairs))
+    report.ambiguous = moves.ambiguous
+    jobs_list = [(pair, options) for pair in moves.pairs]
+    for result in pmap(compare_job, jobs_list, jobs=jobs):
         if result.status is SKIPPED:
             report.skipped.append(result.path)
         else:
             report.files.append(result)
         if progress is not None:
-            progress(1)
+            progress(2 if result.moved else 1)
     if expected is not None and not report.files:
         skipped = f" ({len(report.skipped)} other JSON files skipped)" if report.skipped else ""
         report.unusable.append(Problem(expected, f"no recordings to compare{skipped}", rule="io"))

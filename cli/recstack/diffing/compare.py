@@ -33,8 +33,10 @@ from recstack.diffing.result import (
     WHERE_META,
     WHERE_REQUEST,
     WHERE_RESPONSE,
+    About,
     Change,
     FileDiff,
+    about,
     status_of,
 )
 from recstack.diffing.stream import (
@@ -43,9 +45,9 @@ from recstack.diffing.stream import (
     drop_covered,
     envelope,
     is_stream,
-    summarize_vectors,
 )
 from recstack.diffing.structural import diff_values
+from recstack.diffing.vectors import summarize_vectors, with_vector_stats
 from recstack.loading import in_recording_place, recording_from_bytes, skippable
 from recstack.problems import Problem, RecstackError
 from recstack.reassembly import reassemble
@@ -130,9 +132,11 @@ def compare_parsed(
     path: str, before: dict[str, Any], after: dict[str, Any], options: Options = Options()
 ) -> FileDiff:
     """The comparison of two recordings parsed for it (they are changed: stripped in place)."""
+    old, new = about(before), about(after)
+    info = About(new.test_id or old.test_id, new.endpoint or old.endpoint, new.model or old.model)
     changes = compare_data(path, before, after, options, in_place=True)
     status = (CHANGED if changes else EQUIVALENT) if options.strict else status_of(changes)
-    return FileDiff(path, status, changes)
+    return FileDiff(path, status, changes, about=info)
 
 
 def _other_json(raw: bytes, name: str) -> bool:
@@ -236,20 +240,33 @@ def compare_response(
             envelope(body_a, trusted=both_trusted), envelope(body_b, trusted=both_trusted)
         )
     else:
+        left, right = body_a, body_b
         if both_trusted:
-            body_a, body_b = drop_covered(body_a), drop_covered(body_b)
-        body_changes = diff_values(
-            summarize_vectors(body_a),
-            summarize_vectors(body_b),
-            where=WHERE_RESPONSE,
-            prefix=["response", "body"],
-        )
+            left, right = drop_covered(body_a), drop_covered(body_b)
+        body_changes = _compare_bodies(left, right)
+        if strict and both_trusted and not answer_changes and not body_changes:
+            # The answer covers a field without comparing all of it (a tool call's
+            # index, GenAI's avg_logprobs): with --strict, any difference shows.
+            body_changes = _compare_bodies(body_a, body_b)
     changes += body_changes
     if is_stream(a) and is_stream(b):
         count_a, count_b = chunk_count(a["body"]), chunk_count(b["body"])
         if count_a != count_b or not (answer_changes or body_changes):
             changes.append(Change(WHERE_RESPONSE, "response.body", RECHUNKED, count_a, count_b))
     return changes
+
+
+def _compare_bodies(body_a: Any, body_b: Any) -> list[Change]:
+    """Two bodies structurally, each long numeric list (an embedding) as one value."""
+    vectors_a: dict[str, list[Any]] = {}
+    vectors_b: dict[str, list[Any]] = {}
+    changes = diff_values(
+        summarize_vectors(body_a, vectors_a),
+        summarize_vectors(body_b, vectors_b),
+        where=WHERE_RESPONSE,
+        prefix=["response", "body"],
+    )
+    return with_vector_stats(changes, vectors_a, vectors_b)
 
 
 def _beside_models(body: Any) -> Any:

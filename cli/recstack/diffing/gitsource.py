@@ -400,7 +400,8 @@ def git_pairs(
         else:
             new = blobs.get(item.new) if item.new else None
             new_label = f"{rng.new_name}:{name}"
-        pairs.append(Pair(name, old, new, f"{rng.old_name}:{name}", new_label))
+        # Listed by git, not named by the user: JSON that is no recording is skipped.
+        pairs.append(Pair(name, old, new, f"{rng.old_name}:{name}", new_label, explicit=False))
     return pairs
 
 

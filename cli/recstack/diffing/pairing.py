@@ -3,7 +3,8 @@
 A pair names its display path and where each side's bytes come from: a file on disk,
 bytes already read (from git), or nothing (the file is only on the other side:
 ``added`` / ``removed``). Pairs are plain picklable data, so trees can be compared in
-worker processes.
+worker processes. A pair of two names (a re-keyed recording) is made afterwards, from
+the one-sided pairs, by :mod:`recstack.diffing.moves`.
 """
 
 from __future__ import annotations
@@ -14,12 +15,23 @@ from pathlib import Path
 from typing import Any
 
 from recstack.diffing.compare import Options, compare_bytes, compare_parsed, unreadable
-from recstack.diffing.result import ERROR, SAME, SKIPPED, Change, FileDiff
+from recstack.diffing.result import (
+    ADDED,
+    ERROR,
+    REMOVED,
+    SAME,
+    SKIPPED,
+    About,
+    Change,
+    FileDiff,
+    about,
+)
 from recstack.loading import (
     in_recording_place,
     io_problem,
     load_recording,
     read_bytes,
+    recording_from_bytes,
     skippable_file,
     walk,
 )
@@ -31,13 +43,28 @@ Source = str | bytes | None
 
 
 @dataclass(frozen=True)
+class Move:
+    """A re-keyed recording's former name and why it was paired (:mod:`.rekeyed`)."""
+
+    old_path: str
+    reason: str
+    similarity: float
+
+
+@dataclass(frozen=True)
 class Pair:
-    path: str  # what the report calls it
+    path: str  # what the report calls it (a moved recording: its new path)
     old: Source
     new: Source
     old_label: str | None = None  # the name used in messages about the old side
     new_label: str | None = None
     explicit: bool = True  # named by the user (a file that is no recording is reported)
+    move: Move | None = None  # a re-keyed recording: paired across two names
+    about: About | None = None  # its test, endpoint and model, when already known
+
+    @property
+    def one_sided(self) -> bool:
+        return (self.old is None) != (self.new is None)
 
 
 def pair_files(old: Path, new: Path, *, label: str | None = None) -> Pair:
@@ -81,7 +108,21 @@ def _read(source: Source, label: str | None) -> bytes | None:
 
 
 def compare_pair(pair: Pair, options: Options) -> FileDiff:
-    """Read both sides and compare them; an unreadable side is status ``error``."""
+    """Read both sides and compare them; an unreadable side is status ``error``.
+
+    The result names the recording's test, endpoint and model where known, and a
+    moved pair's former path."""
+    result = _compare_pair(pair, options)
+    if pair.move is not None:
+        result.old_path = pair.move.old_path
+        result.pairing = pair.move.reason
+        result.similarity = pair.move.similarity
+    if result.about == About() and pair.about is not None:
+        result.about = pair.about
+    return result
+
+
+def _compare_pair(pair: Pair, options: Options) -> FileDiff:
     if _both_files(pair):
         return _compare_files(pair, options)
     raw: list[bytes | None] = []
@@ -93,7 +134,7 @@ def compare_pair(pair: Pair, options: Options) -> FileDiff:
             raw.append(_read(source, label))
         except RecstackError as exc:
             return FileDiff(pair.path, ERROR, [unreadable(side, exc.problem)], problem=exc.problem)
-    return compare_bytes(
+    result = compare_bytes(
         pair.path,
         raw[0],
         raw[1],
@@ -102,6 +143,19 @@ def compare_pair(pair: Pair, options: Options) -> FileDiff:
         new_label=pair.new_label,
         explicit=pair.explicit,
     )
+    if result.status in (ADDED, REMOVED) and pair.about is None:
+        result.about = about_bytes(raw[0] if raw[0] is not None else raw[1], pair.path)
+    return result
+
+
+def about_bytes(raw: bytes | None, name: str) -> About:
+    """The :class:`About` of a recording's bytes (empty when they are no recording)."""
+    if raw is None:
+        return About()
+    try:
+        return about(recording_from_bytes(raw, name).data)
+    except RecstackError:
+        return About()
 
 
 def _both_files(pair: Pair) -> bool:

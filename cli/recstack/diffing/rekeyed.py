@@ -127,8 +127,9 @@ class Pairing:
 
 
 @dataclass
-class _Profile:
-    """What pairing needs to know of one recording."""
+class Profile:
+    """What pairing needs to know of one recording (small, picklable: the parsed
+    recording need not be kept once its profile is made)."""
 
     path: str
     bucket: tuple[str, str, str]
@@ -271,7 +272,7 @@ def _bucket(rec: Recording) -> tuple[str, str, str] | None:
     return None
 
 
-def _profile(path: str, data: Any) -> _Profile | None:
+def profile(path: str, data: Any) -> Profile | None:
     """The profile of a recording, or None if it can never pair (an unknown shape)."""
     rec = Recording(path, data if isinstance(data, dict) else {})
     bucket = _bucket(rec)
@@ -285,7 +286,7 @@ def _profile(path: str, data: Any) -> _Profile | None:
     endpoint = rec.endpoint or ""
     ids = _model_ids(rec.body, endpoint) if endpoint in MODEL_LIST_PATHS else frozenset()
     fingerprint = _digest("\n".join(order).encode())
-    return _Profile(
+    return Profile(
         path, bucket, test_id, keyed_test, fingerprint, content, params, tokens, netloc, port, ids
     )
 
@@ -303,7 +304,7 @@ def _weighted_jaccard(
     return common / union if union > 0 else None
 
 
-def _similarity(r: _Profile, a: _Profile, weight: dict[str, float]) -> float:
+def _similarity(r: Profile, a: Profile, weight: dict[str, float]) -> float:
     content = _weighted_jaccard(r.content, a.content, r.totals[0], a.totals[0], weight)
     params = _weighted_jaccard(r.params, a.params, r.totals[1], a.totals[1], weight)
     if content is None:
@@ -332,7 +333,7 @@ class _Edge:
     reason: str
 
 
-def _edge(r: _Profile, a: _Profile, i: int, j: int, weight: dict[str, float]) -> _Edge | None:
+def _edge(r: Profile, a: Profile, i: int, j: int, weight: dict[str, float]) -> _Edge | None:
     """The match of removed ``i`` and added ``j``, or None below the threshold."""
     same_test = r.test_id == a.test_id
     keyed_change = r.keyed_test and a.keyed_test and not same_test
@@ -354,7 +355,7 @@ def _edge(r: _Profile, a: _Profile, i: int, j: int, weight: dict[str, float]) ->
     return _Edge(_Rank(tier, score, ties), i, j, reason)
 
 
-def _changes(r: _Profile, a: _Profile) -> tuple[str, ...]:
+def _changes(r: Profile, a: Profile) -> tuple[str, ...]:
     differing = set(r.parts) ^ set(a.parts)
     names = {part.split("\x00", 1)[0].lstrip("@") for part in differing}
     if r.keyed_test and a.keyed_test and r.test_id != a.test_id:
@@ -365,13 +366,13 @@ def _changes(r: _Profile, a: _Profile) -> tuple[str, ...]:
 # --- one bucket --------------------------------------------------------------------
 
 
-def _weights(removed: list[_Profile], added: list[_Profile]) -> dict[str, float]:
+def _weights(removed: list[Profile], added: list[Profile]) -> dict[str, float]:
     """A part weighs 1/k when k recordings of one side have it."""
     counts = [Counter(p for prof in side for p in set(prof.parts)) for side in (removed, added)]
     return {p: 1.0 / max(counts[0][p], counts[1][p]) for p in counts[0].keys() | counts[1].keys()}
 
 
-def _groups(profiles: list[_Profile], key: str) -> dict[Any, list[int]]:
+def _groups(profiles: list[Profile], key: str) -> dict[Any, list[int]]:
     out: dict[Any, list[int]] = defaultdict(list)
     for index, prof in enumerate(profiles):
         value = getattr(prof, key)
@@ -381,7 +382,7 @@ def _groups(profiles: list[_Profile], key: str) -> dict[Any, list[int]]:
 
 
 def _candidates(
-    removed: list[_Profile], added: list[_Profile], weight: dict[str, float]
+    removed: list[Profile], added: list[Profile], weight: dict[str, float]
 ) -> tuple[set[tuple[int, int]], set[int], set[int], bool]:
     """(pairs to score, removed and added recordings left out, whether capped)."""
     if len(removed) * len(added) <= PAIR_LIMIT:
@@ -450,7 +451,7 @@ class _BucketResult:
     limited: bool = False
 
 
-def _pair_bucket(removed: list[_Profile], added: list[_Profile]) -> _BucketResult:
+def _pair_bucket(removed: list[Profile], added: list[Profile]) -> _BucketResult:
     weight = _weights(removed, added)
     for prof in (*removed, *added):
         prof.totals = (
@@ -480,16 +481,11 @@ def _pair_bucket(removed: list[_Profile], added: list[_Profile]) -> _BucketResul
 # --- the whole --------------------------------------------------------------------
 
 
-def _profiles(side: Sequence[tuple[str, Any]], name: str) -> tuple[list[str], list[_Profile]]:
+def _sorted_side(side: Sequence[tuple[str, Profile | None]], name: str) -> list[str]:
     paths = [path for path, _ in side]
     if len(set(paths)) != len(paths):
         raise ValueError(f"a path is listed twice on the {name} side")
-    profiles = [
-        prof
-        for path, data in sorted(side, key=lambda item: item[0])
-        if (prof := _profile(path, data))
-    ]
-    return sorted(paths), profiles
+    return sorted(paths)
 
 
 def pair_rekeyed(removed: Sequence[tuple[str, Any]], added: Sequence[tuple[str, Any]]) -> Pairing:
@@ -497,9 +493,23 @@ def pair_rekeyed(removed: Sequence[tuple[str, Any]], added: Sequence[tuple[str, 
 
     Raises ``ValueError`` if a side lists a path twice (a caller's mistake).
     """
-    old_paths, old = _profiles(removed, "removed")
-    new_paths, new = _profiles(added, "added")
-    buckets: dict[tuple[str, str, str], tuple[list[_Profile], list[_Profile]]] = defaultdict(
+    return pair_profiles(
+        [(path, profile(path, data)) for path, data in removed],
+        [(path, profile(path, data)) for path, data in added],
+    )
+
+
+def pair_profiles(
+    removed: Sequence[tuple[str, Profile | None]], added: Sequence[tuple[str, Profile | None]]
+) -> Pairing:
+    """:func:`pair_rekeyed` over profiles made beforehand (:func:`profile`; None for a
+    recording that can never pair), so that no parsed recording need be held meanwhile.
+    """
+    old_paths = _sorted_side(removed, "removed")
+    new_paths = _sorted_side(added, "added")
+    old = [prof for _, prof in sorted(removed, key=lambda item: item[0]) if prof is not None]
+    new = [prof for _, prof in sorted(added, key=lambda item: item[0]) if prof is not None]
+    buckets: dict[tuple[str, str, str], tuple[list[Profile], list[Profile]]] = defaultdict(
         lambda: ([], [])
     )
     for prof in old:

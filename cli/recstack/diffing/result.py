@@ -2,7 +2,10 @@
 
 Statuses, from best to worst: ``same`` (byte-identical), ``equivalent`` (differs only in
 ignored fields, key order, chunking or test id), ``changed``, ``added``, ``removed``,
-``error``.
+``error``. A re-keyed recording (removed under one name, added under another, paired
+by :mod:`recstack.diffing.moves`) is one entry under its new path with ``old_path``
+set: it is *moved*, and its status describes its content (``same``, ``equivalent`` or
+``changed``).
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from recstack.diffing.names import changed_part
 from recstack.problems import Problem
+from recstack.recording import Recording
 from recstack.textenum import TextEnum
 
 
@@ -52,6 +57,21 @@ WHERE_RESPONSE = "response"
 WHERE_META = "meta"
 
 
+@dataclass(frozen=True)
+class About:
+    """What a recording is about, for the header of its entry: test, endpoint, model."""
+
+    test_id: str | None = None
+    endpoint: str | None = None
+    model: str | None = None
+
+
+def about(data: Any) -> About:
+    """The test id, endpoint and model of a parsed recording (None where unknown)."""
+    rec = Recording("", data if isinstance(data, dict) else {})
+    return About(rec.test_id, rec.endpoint, rec.model)
+
+
 @dataclass
 class Change:
     """One difference: where (request/response/meta), a readable path, what kind, values."""
@@ -61,30 +81,41 @@ class Change:
     kind: str
     before: Any = None
     after: Any = None
+    stats: dict[str, Any] | None = None  # kind ``embedding``: how far the vector moved
 
     @property
     def informational(self) -> bool:
         return self.kind in INFORMATIONAL
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "where": self.where,
             "path": self.path,
             "kind": self.kind,
             "before": self.before,
             "after": self.after,
         }
+        if self.stats is not None:
+            out["stats"] = self.stats
+        return out
 
 
 @dataclass
 class FileDiff:
     """The comparison of one recording path."""
 
-    path: str
+    path: str  # the new path (of a moved recording too)
     status: DiffStatus
     changes: list[Change] = field(default_factory=list)
     problem: Problem | None = None  # why a side could not be read (status ``error``)
     old_path: str | None = None  # a re-keyed recording: the path it had before (moved)
+    about: About = About()  # its test, endpoint and model (the new side's), where known
+    pairing: str | None = None  # a moved recording: why it was paired (rekeyed.REASONS)
+    similarity: float | None = None  # a moved recording: how alike the two requests are
+
+    @property
+    def moved(self) -> bool:
+        return self.old_path is not None
 
     @property
     def notes(self) -> list[str]:
@@ -107,6 +138,11 @@ class FileDiff:
         if self.old_path is not None:
             out["old_path"] = self.old_path
         out["status"] = self.status
+        out["test_id"] = self.about.test_id
+        out["endpoint"] = self.about.endpoint
+        out["model"] = self.about.model
+        if self.old_path is not None:
+            out["pairing"] = {"reason": self.pairing, "similarity": self.similarity}
         out["changes"] = [c.to_dict() for c in self.changes]
         return out
 
@@ -117,6 +153,8 @@ def note_text(change: Change) -> str:
             return f"re-chunked: {change.before} chunks, split differently"
         return f"re-chunked: {change.before} -> {change.after} chunks"
     if change.kind == TEST_ID:
+        if isinstance(change.before, str) and isinstance(change.after, str):
+            return f"test_id {changed_part(change.before, change.after)}"
         before = json.dumps(change.before, ensure_ascii=False)
         after = json.dumps(change.after, ensure_ascii=False)
         return f"test_id: {before} -> {after}"
@@ -136,6 +174,13 @@ class DiffReport:
     unusable: list[Problem] = field(default_factory=list)  # arguments that could not be used
     skipped: list[str] = field(default_factory=list)  # JSON files that are no recordings
     external: bool = False  # run by git as its external diff: always exit 0
+    # Added or removed recordings left unpaired because several partners fit as well.
+    ambiguous: list[str] = field(default_factory=list)
+
+    @property
+    def moved(self) -> list[FileDiff]:
+        """The re-keyed recordings (paired across two names)."""
+        return [f for f in self.files if f.moved]
 
     @property
     def problems(self) -> list[Problem]:

@@ -10,13 +10,12 @@ is trusted.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from recstack.diffing.ignore import Matcher, parse_sse_line, strip
 from recstack.diffing.result import ITEM_ADDED, ITEM_REMOVED, TEXT, VALUE, WHERE_RESPONSE, Change
 from recstack.diffing.structural import is_text
+from recstack.diffing.vectors import VECTOR, summarize_vectors
 from recstack.jsonnumbers import dumps_text
 from recstack.paths import sort_key
 from recstack.recording import BodyKind, body_kind, is_typed
@@ -63,9 +62,6 @@ FRAGMENT_KEYS = frozenset(
 
 _covered: Matcher | None = None
 
-# Numeric lists at least this long (embeddings, Ollama context) are compared as one value.
-VECTOR = 32
-
 
 def covered_matcher() -> Matcher:
     global _covered
@@ -78,20 +74,6 @@ def drop_covered(body: Any) -> Any:
     """``body`` without the fields the answer covers."""
     stripped, _ = strip(body, covered_matcher(), "response.body")
     return stripped
-
-
-def summarize_vectors(value: Any) -> Any:
-    """Long numeric lists replaced by a one-line digest (``1536 numbers, sha1 3f2a...``)."""
-    if isinstance(value, list):
-        if len(value) >= VECTOR and all(
-            isinstance(x, (int, float)) and not isinstance(x, bool) for x in value
-        ):
-            digest = hashlib.sha1(json.dumps(value).encode()).hexdigest()[:12]
-            return f"<{len(value)} numbers, sha1 {digest}>"
-        return [summarize_vectors(item) for item in value]
-    if isinstance(value, dict):
-        return {key: summarize_vectors(item) for key, item in value.items()}
-    return value
 
 
 def is_stream(response: dict[str, Any]) -> bool:
@@ -129,7 +111,7 @@ class _Envelope:
         self.skip = frozenset() if concatenate else _COVERED
         self.values: dict[str, list[Any]] = {}
         self.seen: dict[str, set[Any]] = {}
-        self.text: dict[str, str] = {}
+        self.text: dict[str, list[str]] = {}  # fragments, joined once at the end
 
     def add(self, path: str, key: str | int | None, value: Any) -> None:
         if isinstance(value, dict):
@@ -149,7 +131,7 @@ class _Envelope:
             for index, item in enumerate(value):
                 self.add(f"{path}[{index}]", index, item)
         elif self.concatenate and isinstance(value, str) and key in FRAGMENT_KEYS:
-            self.text[path] = self.text.get(path, "") + value
+            self.text.setdefault(path, []).append(value)
         else:
             self._leaf(path, value)
 
@@ -168,7 +150,7 @@ class _Envelope:
         out: dict[str, Any] = {}
         for path, values in self.values.items():
             out[path] = values[0] if len(values) == 1 else values
-        out.update(self.text)
+        out.update((path, "".join(fragments)) for path, fragments in self.text.items())
         return out
 
 

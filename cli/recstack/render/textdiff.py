@@ -11,6 +11,12 @@ shown coarsely: removed then added, each clipped to its head and tail with a not
 of how much was left out. Every run shown is clipped to :data:`MAX_RUN` characters,
 so the output is bounded whatever the input.
 
+In a line diff, a changed line that replaces one line (a block of n removed lines
+replaced by n added lines, paired in order) gets its changed words highlighted: the
+words are styled (:data:`REMOVED_WORDS`, :data:`ADDED_WORDS`), the text is the line's
+own (the plain text stays a unified diff that applies). The word matching of all the
+lines of one diff shares one budget; past it, lines are shown unhighlighted.
+
 A line is a list of ``(text, style)`` segments; style ``""`` is plain.
 """
 
@@ -33,6 +39,9 @@ MAX_MIDDLE = 1_000_000  # characters of a changed region that may be split into 
 MAX_RUN = 2_000  # characters of one run (word run or line) shown: head … tail
 MAX_LINES = 30  # lines shown of each side of a changed region too big to diff: head … tail
 _BLOCK = 4096  # characters compared at a time when trimming; also the token look-around
+REMOVED_WORDS = "bold red reverse"  # the changed words of a removed line
+ADDED_WORDS = "bold green reverse"  # the changed words of an added line
+MIN_SHARED = 1 / 3  # highlight a pair of lines only when this much of them is unchanged
 
 _WORDS = re.compile(r"\s+|[^\s]+")
 # Sentence-like pieces: up to punctuation, with the whitespace after it (they partition
@@ -368,8 +377,9 @@ def line_diff(before: str, after: str) -> list[Line]:
         except _OverBudget:
             groups = None
         if groups is not None:
+            words = _Budget()  # shared by the word matching of every changed line
             for group in groups:
-                out += _hunk(a, b, group, first)
+                out += _hunk(a, b, group, first, words)
             return out or ending_diff(before, after)
     return _coarse_hunk(mid_a, mid_b, first, p - start, end_a - ia)
 
@@ -385,7 +395,11 @@ def _range(start: int, length: int) -> str:
 
 
 def _hunk(
-    a: list[str], b: list[str], group: Sequence[tuple[str, int, int, int, int]], offset: int
+    a: list[str],
+    b: list[str],
+    group: Sequence[tuple[str, int, int, int, int]],
+    offset: int,
+    budget: _Budget,
 ) -> list[Line]:
     i1, i2 = group[0][1], group[-1][2]
     j1, j2 = group[0][3], group[-1][4]
@@ -396,9 +410,62 @@ def _hunk(
         if op == "equal":
             out += [clip(line, "", " ") for line in a[a1:a2]]
             continue
-        out += [clip(line, "red", "-") for line in a[a1:a2]]
-        out += [clip(line, "green", "+") for line in b[b1:b2]]
+        removed = [clip(line, "red", "-") for line in a[a1:a2]]
+        added = [clip(line, "green", "+") for line in b[b1:b2]]
+        if op == "replace" and a2 - a1 == b2 - b1:
+            for k, (old, new) in enumerate(zip(a[a1:a2], b[b1:b2], strict=True)):
+                pair = _highlighted(old, new, budget)
+                if pair is not None:
+                    removed[k], added[k] = pair
+        out += removed + added
     return out
+
+
+def _highlighted(old: str, new: str, budget: _Budget) -> tuple[Line, Line] | None:
+    """A removed and an added line with their changed words highlighted, or None (too
+    little in common, too long, or the budget spent)."""
+    p = _word_prefix(old, new)
+    s = _word_suffix(old, new, p)
+    mid_a, mid_b = old[p : len(old) - s], new[p : len(new) - s]
+    if budget.left <= 0 or len(mid_a) + len(mid_b) > MAX_MIDDLE:
+        return None
+    words_a, words_b = _WORDS.findall(mid_a), _WORDS.findall(mid_b)
+    codes = _opcodes(words_a, words_b, budget)
+    if codes is None:
+        return None
+    shared = (
+        p + s + sum(len("".join(words_a[i1:i2])) for op, i1, i2, _, _ in codes if op == "equal")
+    )
+    if not shared or shared < MIN_SHARED * max(len(old), len(new)):
+        return None
+    minus: list[tuple[str, bool]] = [(old[:p], False)]
+    plus: list[tuple[str, bool]] = [(new[:p], False)]
+    for op, i1, i2, j1, j2 in codes:
+        minus.append(("".join(words_a[i1:i2]), op != "equal"))
+        plus.append(("".join(words_b[j1:j2]), op != "equal"))
+    minus.append((old[len(old) - s :], False))
+    plus.append((new[len(new) - s :], False))
+    return (
+        _styled(minus, "-", "red", REMOVED_WORDS),
+        _styled(plus, "+", "green", ADDED_WORDS),
+    )
+
+
+def _styled(runs: list[tuple[str, bool]], mark: str, style: str, changed: str) -> Line:
+    """``mark`` and the runs of a line, the changed ones in ``changed`` (each clipped)."""
+    line: Line = [(mark, style)]
+    runs = [run for run in runs if run[0]]
+    for i in range(1, len(runs) - 1):  # a space between two changed words is changed too
+        if runs[i][0].isspace() and runs[i - 1][1] and runs[i + 1][1]:
+            runs[i] = (runs[i][0], True)
+    merged: list[tuple[str, bool]] = []
+    for text, is_changed in runs:
+        if merged and merged[-1][1] == is_changed:
+            text = merged.pop()[0] + text
+        merged.append((text, is_changed))
+    for text, is_changed in merged:
+        line += clip(text, changed if is_changed else style)
+    return line
 
 
 def _coarse_hunk(a: str, b: str, offset: int, lead: int, trail: int) -> list[Line]:
