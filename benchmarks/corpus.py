@@ -2,8 +2,12 @@
 
     python benchmarks/corpus.py [N] [DEST]     # default 5000 files in benchmarks/.data/corpus
 
-Copies are spread over sub-folders like a real suite (``<area>/recordings/``) and keep
-upstream's naming (``<64 hex>.json``) so normalize's file-name hash rule applies.
+Copies are spread over sub-folders like a real suite (``<area><round>/recordings/``) and
+keep upstream's names: a source named ``<area>-<upstream name>`` (``inference-<64
+hex>.json``) is copied as ``<upstream name>``, so that normalize's file-name hash rule
+applies and replay (``validate``'s ``replay-stale``, ``ls``) judges the copies as it
+judges the originals, stale names included; a source with no such name gets a
+``<64 hex>.json`` name of its own.
 Nothing here is committed data: the corpus is rebuilt from the real upstream
 recordings, which are not part of the repository. They are looked for in
 ``$RECSTACK_SHARED/real`` (``RECSTACK_SHARED=/path/to/shared/recordings``), else in
@@ -21,6 +25,8 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import NoReturn
+
+from recstack.listing import upstream_name
 
 HERE = Path(__file__).resolve().parent
 ENV = "RECSTACK_SHARED"
@@ -79,7 +85,7 @@ _STARTED: set[str] = set()
 
 def build(n: int = 5000, dest: Path = DEFAULT_DEST) -> Path:
     """Create (or reuse) a corpus of ``n`` files; returns its root."""
-    marker = dest / f".complete-{n}"
+    marker = dest / f".complete-{n}-upstream-names"
     if marker.exists():
         return dest
     sources = real_recordings()
@@ -88,8 +94,11 @@ def build(n: int = 5000, dest: Path = DEFAULT_DEST) -> Path:
     for i in range(n):
         src = sources[i % len(sources)]
         area = src.name.split("-", 1)[0]
-        digest = hashlib.sha256(f"{src.name}:{i}".encode()).hexdigest()
-        target = dest / f"{area}{i % 7}" / "recordings" / f"{digest}.json"
+        name = upstream_name(src.name)
+        if name is None:
+            name = hashlib.sha256(f"{src.name}:{i}".encode()).hexdigest() + ".json"
+        # One folder per round of copies: a name occurs once in its folder.
+        target = dest / f"{area}{i // len(sources)}" / "recordings" / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, target)
     marker.touch()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,6 +103,32 @@ def real_copy(tmp_path: Path) -> Path:
 def pairs_copy(tmp_path: Path) -> Path:
     """A writable copy of the re-recorded pairs (``NN/{before,after}.json``) in a temp dir."""
     return _writable_copy(PAIRS, tmp_path / "pairs")
+
+
+_ROW = re.compile(r"^\| (\S+\.json) \| (\w+) \| (\S+) \|$", re.M)
+
+
+def _provenance(real_dir: Path) -> dict[str, tuple[str, str]]:
+    """Real file name -> (upstream commit, upstream path), from the shared README."""
+    readme = SHARED / "README.md"
+    if not readme.is_file():
+        pytest.skip(missing(readme))
+    rows = {name: (commit, path) for name, commit, path in _ROW.findall(readme.read_text())}
+    assert set(rows) == {p.name for p in real_dir.glob("*.json")}
+    return rows
+
+
+@pytest.fixture
+def upstream_tree(real_dir: Path, tmp_path: Path) -> dict[str, Path]:
+    """Each real file copied to its upstream path, one tree per upstream commit
+    (``tmp_path/<commit>/tests/integration/.../recordings/<name>``)."""
+    placed: dict[str, Path] = {}
+    for name, (commit, path) in _provenance(real_dir).items():
+        target = tmp_path / commit / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(real_dir / name, target)
+        placed[name] = target
+    return placed
 
 
 # -- the fuzzer (tests/test_fuzz.py) ----------------------------------------------------

@@ -18,7 +18,13 @@ import pytest
 from conftest import EXAMPLES, ROOT, example_files
 
 BENCHMARKS = ROOT / "benchmarks"
-NEEDS_REAL = ["corpus.py", "bench_validate.py", "bench_normalize.py", "bench_diff.py"]
+NEEDS_REAL = [
+    "corpus.py",
+    "bench_validate.py",
+    "bench_normalize.py",
+    "bench_diff.py",
+    "bench_ls.py",
+]
 
 
 def _run(script: str, *args: str, shared: Path) -> subprocess.CompletedProcess[str]:
@@ -60,3 +66,24 @@ def test_corpus_replicates_the_recordings_it_is_given(tmp_path: Path) -> None:
     sources = {f.read_bytes() for f in example_files()}
     assert {f.read_bytes() for f in files} == sources  # 25 copies cover all 19 examples
     assert proc.stdout == f"{dest}: 25 files, {sum(f.stat().st_size for f in files) / 1e6:.1f} MB\n"
+
+
+def test_corpus_keeps_upstream_names(tmp_path: Path) -> None:
+    """A source named <area>-<upstream name> is copied under its upstream name, one
+    folder per round of copies, so replay judges the copies as the originals."""
+    shared = tmp_path / "shared" / "recordings"
+    (shared / "real").mkdir(parents=True)
+    name = "0123456789ab" * 5 + "0123"
+    shutil.copyfile(EXAMPLES / "chat.json", shared / "real" / f"inference-{name}.json")
+    shutil.copyfile(EXAMPLES / "models.json", shared / "real" / f"old-recordings-{name[:12]}.json")
+    dest = tmp_path / "corpus"
+    proc = _run("corpus.py", "5", str(dest), shared=shared)
+    assert proc.returncode == 0, proc.stderr
+    files = sorted(str(f.relative_to(dest)) for f in dest.rglob("*.json"))
+    assert files == [
+        f"inference0/recordings/{name}.json",
+        f"inference1/recordings/{name}.json",
+        f"inference2/recordings/{name}.json",
+        f"old0/recordings/{name[:12]}.json",
+        f"old1/recordings/{name[:12]}.json",
+    ]

@@ -41,7 +41,7 @@ def clean(tmp_path: Path) -> Path:
 
 
 def test_the_command_list_is_the_apps() -> None:
-    assert NAMES == ["validate", "show", "diff", "normalize"]
+    assert NAMES == ["validate", "show", "diff", "normalize", "ls"]
 
 
 @pytest.mark.parametrize("command", NAMES)

@@ -9,8 +9,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +26,6 @@ from recstack.replay import (
     replay_key,
 )
 from recstack.replay_rules import normalize_body
-
-from conftest import SHARED, missing
 
 TEST_ID = "tests/integration/inference/test_chat.py::test_hello[txt=ollama/llama3.2:3b]"
 OWN_DIR = "tests/integration/inference/recordings"
@@ -543,29 +539,6 @@ REAL_NOT_OK: dict[str, tuple[ReplayStatus, ReplayCause]] = {
     "old-responses-e7777f59": (ReplayStatus.STALE, ReplayCause.RAW_BODY),
     "responses-268e65ef": (ReplayStatus.UNKNOWN, ReplayCause.NOT_REPLAYED),
 }
-_ROW = re.compile(r"^\| (\S+\.json) \| (\w+) \| (\S+) \|$", re.M)
-
-
-def _provenance(real_dir: Path) -> dict[str, tuple[str, str]]:
-    """Real file name -> (upstream commit, upstream path), from the shared README."""
-    readme = SHARED / "README.md"
-    if not readme.is_file():
-        pytest.skip(missing(readme))
-    rows = {name: (commit, path) for name, commit, path in _ROW.findall(readme.read_text())}
-    assert set(rows) == {p.name for p in real_dir.glob("*.json")}
-    return rows
-
-
-@pytest.fixture
-def upstream_tree(real_dir: Path, tmp_path: Path) -> dict[str, Path]:
-    """Each real file copied to its upstream path, one tree per upstream commit."""
-    placed: dict[str, Path] = {}
-    for name, (commit, path) in _provenance(real_dir).items():
-        target = tmp_path / commit / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(real_dir / name, target)
-        placed[name] = target
-    return placed
 
 
 def _expected(name: str) -> tuple[ReplayStatus, ReplayCause | None]:

@@ -5,16 +5,28 @@ findings (pointer + message); the table :data:`RULES` maps rule id -> descriptio
 is what ``recstack validate --list-rules`` prints. Only things that are certainly
 wrong belong here. Rules are tolerant: a value of the wrong type is the schema's
 business, so a rule simply says nothing about it.
+
+A rule about the file rather than its content (its name, its place) also takes a
+:class:`Context`: where the file is and the settings that judge it. Without a context
+(data held in memory) such a rule says nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from recstack.loading import MAX_DEPTH
 from recstack.recording import Recording, is_typed
+from recstack.replay import (
+    DEFAULT_FALLBACK_DIR,
+    ReplayCause,
+    ReplayStatus,
+    looks_like_recording_name,
+)
+from recstack.suite_layout import verdict
 
 # Finding ids that do not come from this module, for --list-rules.
 BUILTIN: dict[str, str] = {
@@ -37,36 +49,60 @@ class Finding:
     rule: str = ""  # filled in by check() from the rule that yielded it
 
 
+@dataclass(frozen=True)
+class Context:
+    """The file a recording was read from, for the rules about the file itself."""
+
+    path: str
+    fallback_dir: str = DEFAULT_FALLBACK_DIR  # [tool.recstack.replay] fallback-dir
+
+
 Check = Callable[[Recording], Iterator[Finding]]
+FileCheck = Callable[[Recording, Context], Iterator[Finding]]
 
 
 @dataclass(frozen=True)
 class Rule:
     id: str
     description: str
-    check: Check
+    check: Callable[..., Iterator[Finding]]  # a Check, or a FileCheck when ``of_file``
+    of_file: bool = False
 
 
 RULES: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, description: str) -> Callable[[Callable[..., Any]], Check]:
-    """Register a rule function under ``rule_id``."""
+def rule(
+    rule_id: str, description: str, *, of_file: bool = False
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a rule function under ``rule_id`` (``of_file``: it takes a :class:`Context`)."""
 
-    def register(fn: Callable[..., Any]) -> Check:
-        RULES[rule_id] = Rule(rule_id, description, fn)
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        RULES[rule_id] = Rule(rule_id, description, fn, of_file)
         return fn
 
     return register
 
 
-def check(recording: Recording) -> list[Finding]:
-    """Every rule's findings for one recording, in table order."""
-    return [
-        Finding(finding.pointer, finding.message, item.id)
-        for item in RULES.values()
-        for finding in item.check(recording)
-    ]
+def check(
+    recording: Recording, context: Context | None = None, *, skip: Collection[str] = ()
+) -> list[Finding]:
+    """Every rule's findings for one recording, in table order.
+
+    The rules about the file run only with a ``context``; rules in ``skip`` do not run.
+    """
+    findings: list[Finding] = []
+    for item in RULES.values():
+        if item.id in skip:
+            continue
+        if not item.of_file:
+            found = item.check(recording)
+        elif context is not None:
+            found = item.check(recording, context)
+        else:
+            continue
+        findings.extend(Finding(f.pointer, f.message, item.id) for f in found)
+    return findings
 
 
 # --- helpers ------------------------------------------------------------------
@@ -255,6 +291,31 @@ def test_id_match(recording: Recording) -> Iterator[Finding]:
         yield Finding(
             "/request/test_id", f"request.test_id differs from the top-level test_id {top!r}"
         )
+
+
+# Causes that lie in the file's test id: the finding points at it.
+_TEST_ID_CAUSES = (ReplayCause.TEST_ID_RENAMED, ReplayCause.MISSING_TEST_ID)
+
+
+@rule(
+    "replay-stale",
+    "A file named like an upstream recording (a request hash: <64 hex>.json, "
+    "models-<64 hex>-<8 hex>.json, or the oldest 12-hex form) that llama-stack replay "
+    "would never open: the name replay looks up, and why. The directory is judged only "
+    "in a tree laid out like the suite's (docs/format.md#how-replay-finds-a-recording).",
+    of_file=True,
+)
+def replay_stale(recording: Recording, context: Context) -> Iterator[Finding]:
+    if not looks_like_recording_name(os.path.basename(context.path)):
+        return
+    found = verdict(context.path, recording, fallback_dir=context.fallback_dir)
+    if found.status is not ReplayStatus.STALE:
+        return
+    on_test_id = found.cause in _TEST_ID_CAUSES and "test_id" in recording.data
+    yield Finding(
+        "/test_id" if on_test_id else "",
+        f"replay would not find this file ({found.cause}): {found.reason}",
+    )
 
 
 def descriptions() -> dict[str, str]:

@@ -7,13 +7,19 @@ streamed, its size, and the replay verdict (:func:`recstack.replay.check`: ``ok`
 ``stale`` with the name replay looks up and why, or ``unknown``). ``recstack ls``,
 ``explain``, ``rekey`` and ``prune`` all stand on it. Optional extras cost more and are
 computed only when asked: the searchable text of the request and the reassembled
-answer (``ls --grep``), and a digest of the normalized bytes (``prune --duplicates``).
+answer (``ls --grep``), the ``rec-`` ids of the response (``ls --hash``), and a digest
+of the normalized bytes (``prune --duplicates``).
+
+By default a file's directory is judged wherever it sits (``replay.check``);
+``suite_layout=True`` judges it only in a tree laid out like the suite's, as ``validate``
+does (:mod:`recstack.suite_layout`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -22,8 +28,10 @@ from recstack.loading import read_file, recording_from_bytes, skippable
 from recstack.parallel import pmap
 from recstack.problems import Problem, RecstackError
 from recstack.recording import Recording
-from recstack.replay import DEFAULT_FALLBACK_DIR, ReplayCause, ReplayStatus, check, replay_key
+from recstack.replay import DEFAULT_FALLBACK_DIR, ReplayCause, ReplayStatus, check
+from recstack.replay_rules import parse_name
 from recstack.selection import Selection
+from recstack.suite_layout import verdict as layout_verdict
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,7 @@ class Entry:
     request_hash: str | None  # the hash replay computes today (None when no rule applies)
     text: str | None = None  # request messages and the answer (with ``text=True``)
     normalized: str | None = None  # sha256 of the normalized bytes (``normalized=True``)
+    rec_ids: tuple[str, ...] | None = None  # the response's rec- ids (``rec_ids=True``)
 
     @property
     def name(self) -> str:
@@ -93,6 +102,8 @@ class _Options:
     fallback_dir: str
     text: bool
     normalized: bool
+    rec_ids: bool = False
+    suite_layout: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,17 +121,21 @@ def entry_for(
     fallback_dir: str = DEFAULT_FALLBACK_DIR,
     text: bool = False,
     normalized: bool = False,
+    rec_ids: bool = False,
+    suite_layout: bool = False,
 ) -> Entry:
     """The :class:`Entry` of one parsed recording (``size``: its bytes on disk)."""
-    verdict = check(path, recording, fallback_dir=fallback_dir)
-    key = replay_key(recording)
+    judge = layout_verdict if suite_layout else check
+    verdict = judge(path, recording, fallback_dir=fallback_dir)
+    # The verdict's name holds the hash replay computes today: no second key.
+    expected = parse_name(verdict.expected_name) if verdict.expected_name else None
     plain_ok = verdict.status is ReplayStatus.OK and verdict.cause is None
     return Entry(
         path=path,
         test_id=recording.test_id,
         endpoint=recording.endpoint,
         model=recording.model,
-        provider=recording.provider,
+        provider=provider_of(recording),
         shape=recording.shape.value,
         streamed=recording.is_streaming,
         chunks=recording.chunk_count,
@@ -131,25 +146,74 @@ def entry_for(
         replay_why=None if plain_ok else verdict.reason,
         replay_cause=verdict.cause,
         replay_dirs=verdict.expected_dirs,
-        request_hash=key.hash if key is not None else None,
+        request_hash=expected.hash if expected is not None else None,
         text=searchable_text(recording) if text else None,
         normalized=normalized_digest(recording) if normalized else None,
+        rec_ids=response_rec_ids(recording) if rec_ids else None,
     )
+
+
+def provider_of(recording: Recording) -> str | None:
+    """The provider the recording names (tool and file-processor calls, provider
+    metadata), else the one the test id's parameters pair with the request's model:
+    ``test_x[txt=ollama/llama3.2:3b]`` with model ``llama3.2:3b`` gives ``ollama``."""
+    recorded = recording.provider
+    test_id, model = recording.test_id, recording.model
+    if recorded or not test_id or not model or "[" not in test_id:
+        return recorded
+    params = test_id[test_id.index("[") :]
+    tail = re.escape("/" + model) + r"(?=$|[\]\-:])"
+    for pattern in (r"=([\w.-]+)" + tail, r"[\[\-:]([\w.]+)" + tail):
+        found = re.search(pattern, params)
+        if found:
+            return found.group(1)
+    return None
 
 
 def searchable_text(recording: Recording) -> str:
     """The request's messages and the reassembled answer, as one text to search."""
     from recstack.reassembly import reassemble
-    from recstack.request_summary import request_messages
 
     answer = reassemble(recording)
-    parts = [message.text for message in request_messages(recording)]
+    parts = _request_texts(recording)
     for choice in answer.choices:
         parts += [choice.content or "", choice.reasoning or "", choice.refusal or ""]
         parts += [f"{call.name or ''}({call.arguments or ''})" for call in choice.tool_calls]
     if answer.error is not None and answer.error.message:
         parts.append(answer.error.message)
     return "\n".join(part for part in parts if part)
+
+
+def _request_texts(recording: Recording) -> list[str]:
+    """The text of each message, prompt or input of the request."""
+    try:
+        from recstack.request_summary import request_messages
+    except ImportError:  # until show's request summary is merged: show's own reading
+        import importlib
+
+        shown = importlib.import_module("recstack.render.show").request_messages
+        return [text for _role, text in shown(recording)]
+    return [message.text for message in request_messages(recording)]
+
+
+_REC_ID = re.compile(r"(?<![\w-])rec-[0-9a-f]{12}(?![\w-])")
+
+
+def response_rec_ids(recording: Recording) -> tuple[str, ...]:
+    """The distinct ``rec-<12 hex>`` ids in the response's strings, in order of appearance
+    (normalize writes ``rec-`` + the file-name hash; a renamed file keeps its old one)."""
+    found: dict[str, None] = {}
+    stack: list[object] = [recording.response]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if "rec-" in value:
+                found.update(dict.fromkeys(_REC_ID.findall(value)))
+        elif isinstance(value, dict):
+            stack.extend(reversed(list(value.values())))
+        elif isinstance(value, list):
+            stack.extend(reversed(value))
+    return tuple(found)
 
 
 def normalized_digest(recording: Recording) -> str:
@@ -182,6 +246,8 @@ def _scan_one(item: tuple[str, bool], options: _Options) -> _Outcome:
             fallback_dir=options.fallback_dir,
             text=options.text,
             normalized=options.normalized,
+            rec_ids=options.rec_ids,
+            suite_layout=options.suite_layout,
         )
     except (RecursionError, ValueError, TypeError) as exc:  # never expected: one line
         return _Outcome(problem=Problem(path, f"cannot read: {type(exc).__name__}: {exc}"))
@@ -194,13 +260,16 @@ def scan(
     fallback_dir: str = DEFAULT_FALLBACK_DIR,
     text: bool = False,
     normalized: bool = False,
+    rec_ids: bool = False,
+    suite_layout: bool = False,
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Scan:
     """One :class:`Entry` per recording of ``selection``, in order."""
     result = Scan(unusable=list(selection.problems), vanished=list(selection.vanished))
     items = [(os.fspath(c.path), c.explicit) for c in selection.files]
-    work = partial(_scan_one, options=_Options(fallback_dir, text, normalized))
+    options = _Options(fallback_dir, text, normalized, rec_ids, suite_layout)
+    work = partial(_scan_one, options=options)
     for item, outcome in zip(items, pmap(work, items, jobs=jobs), strict=True):
         if outcome.skipped:
             result.skipped.append(item[0])

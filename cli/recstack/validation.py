@@ -23,6 +23,7 @@ from recstack.loading import (
 from recstack.parallel import pmap
 from recstack.problems import Problem, RecstackError
 from recstack.recording import Recording
+from recstack.replay import DEFAULT_FALLBACK_DIR
 from recstack.schema import Schema, load_schema
 from recstack.selection import Selection
 
@@ -89,19 +90,37 @@ class ValidationReport:
         return self.invalid > 0
 
 
-def validate_data(data: Any, schema: Schema) -> list[rules.Finding]:
-    """Schema violations and rule findings for parsed data (no positions)."""
+def validate_data(
+    data: Any,
+    schema: Schema,
+    context: rules.Context | None = None,
+    *,
+    skip: Collection[str] = (),
+) -> list[rules.Finding]:
+    """Schema violations and rule findings for parsed data (no positions).
+
+    The rules about the file (its name, its place) run only with a ``context``; the
+    rules in ``skip`` do not run at all.
+    """
     findings: list[rules.Finding] = []
     if not schema.is_valid(data):
         findings.extend(rules.Finding(e.pointer, e.message, "schema") for e in schema.errors(data))
     if isinstance(data, dict):
-        findings.extend(rules.check(Recording("", data)))
+        path = context.path if context is not None else ""
+        findings.extend(rules.check(Recording(path, data), context, skip=skip))
     return findings
 
 
-def validate_loaded(loaded: Loaded, schema: Schema) -> list[Problem]:
+def validate_loaded(
+    loaded: Loaded,
+    schema: Schema,
+    *,
+    fallback_dir: str = DEFAULT_FALLBACK_DIR,
+    skip: Collection[str] = (),
+) -> list[Problem]:
     """Problems of a parsed file, each with the line:column of its value."""
-    return _located(loaded, validate_data(loaded.data, schema))
+    context = rules.Context(str(loaded.path), fallback_dir)
+    return _located(loaded, validate_data(loaded.data, schema, context, skip=skip))
 
 
 def _located(loaded: Loaded, findings: list[rules.Finding]) -> list[Problem]:
@@ -122,11 +141,13 @@ def validate_file(
     *,
     explicit: bool = True,
     ignore: Collection[str] = (),
+    fallback_dir: str = DEFAULT_FALLBACK_DIR,
 ) -> ValidationResult:
     """Every problem of one file (none: valid). Never raises for bad input.
 
     ``explicit=False`` (found by walking a directory): JSON that is no recording at all
-    is skipped. Problems of a rule in ``ignore`` are left out.
+    is skipped. Problems of a rule in ``ignore`` are left out (the rule does not run).
+    ``fallback_dir`` is where replay looks last (``replay-stale``).
     """
     schema = schema or load_schema()
     name = str(path)
@@ -139,7 +160,8 @@ def validate_file(
     else:
         if not explicit and is_other_json(path, None, loaded.data, parsed=True):
             return ValidationResult(name, skipped=True)
-        findings = validate_data(loaded.data, schema)
+        context = rules.Context(name, fallback_dir)
+        findings = validate_data(loaded.data, schema, context, skip=ignore)
         loaded.data = None  # not needed to place the findings: its memory goes first
         problems = _located(loaded, findings)
     return ValidationResult(name, [p for p in problems if p.rule not in ignore])
@@ -159,12 +181,19 @@ class _Job:
 class _Settings:
     schema_path: str | None
     ignore: frozenset[str]
+    fallback_dir: str
 
 
 def _validate_job(job: _Job, settings: _Settings) -> ValidationResult:
     """Worker entry point (module level, picklable): one file against a schema path."""
     schema = load_schema(settings.schema_path)
-    return validate_file(job.path, schema, explicit=job.explicit, ignore=settings.ignore)
+    return validate_file(
+        job.path,
+        schema,
+        explicit=job.explicit,
+        ignore=settings.ignore,
+        fallback_dir=settings.fallback_dir,
+    )
 
 
 def check_rule_ids(ids: Iterable[str]) -> None:
@@ -186,10 +215,13 @@ def validate_paths(
     *,
     schema_path: Path | str | None = None,
     ignore: Iterable[str] = (),
+    fallback_dir: str = DEFAULT_FALLBACK_DIR,
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ValidationReport:
     """Validate the selected files on ``jobs`` processes (results in order).
+
+    ``fallback_dir``: the configuration's ``[tool.recstack.replay] fallback-dir``.
 
     ``progress(n)`` is called as files are done. Raises RecstackError when the schema
     cannot be loaded (rule ``schema-file``) or a rule id in ``ignore`` is unknown.
@@ -200,7 +232,7 @@ def validate_paths(
     load_schema(schema_arg)  # load before forking, so workers inherit it (and fail early)
     work = [_Job(str(c.path), c.explicit) for c in selection.files]
     report = ValidationReport(unusable=list(selection.problems), vanished=list(selection.vanished))
-    job = partial(_validate_job, settings=_Settings(schema_arg, ignore))
+    job = partial(_validate_job, settings=_Settings(schema_arg, ignore, fallback_dir))
     for result in pmap(job, work, jobs=jobs):
         if result.skipped:
             report.skipped.append(result.path)

@@ -92,6 +92,7 @@ def validate(
                 selection,
                 schema_path=schema,
                 ignore=[*run.config.validate_ignore, *(ignore or [])],
+                fallback_dir=run.config.fallback_dir,
                 jobs=jobs,
                 progress=advance,
             )
