@@ -186,13 +186,8 @@ def searchable_text(recording: Recording) -> str:
 
 def _request_texts(recording: Recording) -> list[str]:
     """The text of each message, prompt or input of the request."""
-    try:
-        from recstack.request_summary import request_messages
-    except ImportError:  # until show's request summary is merged: show's own reading
-        import importlib
+    from recstack.request_summary import request_messages
 
-        shown = importlib.import_module("recstack.render.show").request_messages
-        return [text for _role, text in shown(recording)]
     return [message.text for message in request_messages(recording)]
 
 
