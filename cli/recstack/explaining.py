@@ -251,12 +251,14 @@ def _right_name(entry: Entry, miss: Miss) -> bool:
     return miss.endpoint is None or parsed.is_model_list == _is_model_list(miss)
 
 
-def _rank(entry: Entry, miss: Miss, dirs: tuple[str, ...]) -> tuple[int, int, int, str]:
-    """Best explanation first: the file replay opens, then a recording of the miss's own
-    request (not merely its name), of the same test, then path order."""
-    opened = _right_name(entry, miss) and sits_in(entry.path, dirs)
+def _rank(entry: Entry, miss: Miss, dirs: tuple[str, ...]) -> tuple[bool, bool, bool, bool, str]:
+    """Best explanation first: the file replay opens, then one under the name it opens
+    (only a move away), then a recording of the miss's own request (not merely of its
+    name), of the same test, then path order."""
+    named = _right_name(entry, miss)
     return (
-        not opened,
+        not (named and sits_in(entry.path, dirs)),
+        not named,
         not (entry.request_hash or "").startswith(miss.hash),
         entry.test_id != miss.test_id,
         entry.path,

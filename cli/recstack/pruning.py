@@ -405,10 +405,10 @@ class _Pruner:
 
         def judge(path: str, recording: Recording) -> Verdict:
             unused = _unused(recording, rules)
-            if isinstance(unused, str):
+            if unused is not None and not isinstance(unused, Kept):
                 return Reason.UNUSED, unused
             stale = _stale(path, recording, rules)
-            if isinstance(stale, str):
+            if stale is not None and not isinstance(stale, Kept):
                 return Reason.STALE, stale
             return unused or stale
 

@@ -58,7 +58,7 @@ def summary_line(report: PruneReport) -> str:
     )
     size = size_text(sum(item.bytes for item in report.files))
     if not report.files:
-        head = "nothing to delete"
+        head = "nothing deleted" if report.failures else "nothing to delete"
     elif report.apply and not report.held_back:
         head = f"deleted {plural(len(report.deleted), 'recording')}"
         if len(report.deleted) != len(report.files):
