@@ -18,7 +18,13 @@ import pytest
 from conftest import EXAMPLES, ROOT, example_files
 
 BENCHMARKS = ROOT / "benchmarks"
-NEEDS_REAL = ["corpus.py", "bench_validate.py", "bench_normalize.py", "bench_diff.py"]
+NEEDS_REAL = [
+    "corpus.py",
+    "bench_validate.py",
+    "bench_normalize.py",
+    "bench_diff.py",
+    "bench_explain.py",
+]
 
 
 def _run(script: str, *args: str, shared: Path) -> subprocess.CompletedProcess[str]:

@@ -197,10 +197,8 @@ class _Index:
 
     def holding(self, digest: str) -> list[Entry]:
         """Recordings whose request hashes to ``digest`` today, then those named by it."""
-        found = list(self.by_hash.get(digest, ()))
-        seen = {id(entry) for entry in found}
-        found += [e for e in self.by_name.get(digest, ()) if id(e) not in seen]
-        return list(dict.fromkeys(found))  # an entry indexed twice (12 and 64 hex) once
+        found = [*self.by_hash.get(digest, ()), *self.by_name.get(digest, ())]
+        return list(dict.fromkeys(found))
 
     def recorded_ids(self, test_id: str) -> list[str]:
         """The recorded test ids that are ``test_id``: itself, or its spelling from another
@@ -231,24 +229,25 @@ class _Context:
     root: str  # where the folders replay searches start, as the user reaches it
 
 
-def _is_model_list(miss: Miss) -> bool:
-    return miss.endpoint in MODEL_LIST_PATHS
-
-
 def _looked_for(miss: Miss) -> str:
-    return f"models-{miss.hash}-*.json" if _is_model_list(miss) else f"{miss.hash}.json"
+    """The name replay opened: a model list's (``models-<hash>-*.json``, as far as the
+    url tells) or ``<hash>.json``."""
+    endpoint = miss.endpoint or ""
+    if endpoint.endswith(MODEL_LIST_PATHS):
+        return f"models-{miss.hash}-*.json"
+    return f"{miss.hash}.json"
 
 
-def _test_file_known(test_id: str | None) -> bool:
+def _folders_known(test_id: str | None) -> bool:
+    """Whether the folders replay searched are known: a test id names its file (or
+    there is no test: the fallback only)."""
     return test_id is None or split_node_id(test_id).path.endswith(".py")
 
 
 def _right_name(entry: Entry, miss: Miss) -> bool:
-    """The file's name is the one replay opened for the miss."""
+    """The file's name is the one replay opened for the miss (its hash is the miss's)."""
     parsed = parse_name(entry.name)
-    if parsed is None or parsed.hash != miss.hash:
-        return False
-    return miss.endpoint is None or parsed.is_model_list == _is_model_list(miss)
+    return parsed is not None and parsed.hash == miss.hash
 
 
 def _rank(entry: Entry, miss: Miss, dirs: tuple[str, ...]) -> tuple[bool, bool, bool, bool, str]:
@@ -288,6 +287,31 @@ def _rekey_fixes(entry: Entry) -> bool:
     return entry.replay_cause is not ReplayCause.OLDEST_LAYOUT or entry.test_id is not None
 
 
+def _answer(
+    miss: Miss,
+    dirs: tuple[str, ...],
+    verdict: Verdict,
+    reason: str,
+    found: Entry | None,
+    candidates: Sequence[Entry],
+    renamed: Sequence[str] = (),
+    fix: str | None = None,
+    next_step: str | None = None,
+) -> Explanation:
+    return Explanation(
+        miss=miss,
+        verdict=verdict,
+        reason=reason,
+        looked_in=dirs,
+        looked_for=_looked_for(miss),
+        found=found,
+        candidates=tuple(candidates),
+        renamed_from=tuple(renamed),
+        fix=fix,
+        next_step=next_step,
+    )
+
+
 def _explain_found(
     miss: Miss, matches: list[Entry], ctx: _Context, dirs: tuple[str, ...], known: bool
 ) -> Explanation:
@@ -295,15 +319,13 @@ def _explain_found(
     entry, *others = sorted(matches, key=lambda e: _rank(e, miss, dirs))
 
     def made(verdict: Verdict, reason: str, fix: str | None = None) -> Explanation:
-        next_step = None
+        step = None
         if verdict is Verdict.NOT_SEEN:
-            next_step = (
+            step = (
                 "check that the run read this tree: a checkout without this file, or "
                 f"another storage directory than {ctx.fallback_dir}?"
             )
-        return Explanation(
-            miss, verdict, reason, dirs, _looked_for(miss), entry, tuple(others), (), fix, next_step
-        )
+        return _answer(miss, dirs, verdict, reason, entry, others, fix=fix, next_step=step)
 
     edited = ""
     if entry.request_hash is not None and not entry.request_hash.startswith(miss.hash):
@@ -348,19 +370,8 @@ def _explain_missing(
         fix: str | None = None,
         next_step: str | None = None,
     ) -> Explanation:
-        ordered = tuple(sorted(candidates, key=lambda e: _closeness(e, miss)))
-        return Explanation(
-            miss,
-            verdict,
-            reason,
-            dirs,
-            _looked_for(miss),
-            None,
-            ordered,
-            tuple(renamed),
-            fix,
-            next_step,
-        )
+        ordered = sorted(candidates, key=lambda e: _closeness(e, miss))
+        return _answer(miss, dirs, verdict, reason, None, ordered, renamed, fix, next_step)
 
     record = "record it (replay mode record-if-missing)"
     if test_id is None:
@@ -417,7 +428,7 @@ def _resolved(test_id: str | None, index: _Index) -> str | None:
 def explain_miss(miss: Miss, ctx: _Context) -> Explanation:
     """The most useful true answer for one miss."""
     test_id = _resolved(miss.test_id, ctx.index)
-    known = _test_file_known(test_id)
+    known = _folders_known(test_id)
     dirs = expected_dirs(test_id if known else None, ctx.fallback_dir)
     matches = ctx.index.holding(miss.hash)
     if matches:
@@ -458,7 +469,9 @@ def explain_log(
     progress: Callable[[int], None] | None = None,
 ) -> ExplainReport:
     """The replay misses of ``log`` (a file, or ``-`` for ``stdin``), explained by the
-    recordings of ``selection``. An unreadable log is the report's ``log_problem``."""
+    recordings of ``selection``. A log that cannot be read is the report's
+    ``log_problem`` (then the recordings are not read).
+    """
     report = ExplainReport(log)
     try:
         misses = read_log(log, stdin)

@@ -195,7 +195,7 @@ class _Rules:
 
     selectors: Selectors
     fallback_dir: str
-    test_ids: frozenset[str]  # every test id known: the selection's and the list's
+    test_ids: tuple[str, ...]  # every test id known (the selection's and the list's), sorted
 
 
 def _stored(recording: Recording) -> StoredRequest | None:
@@ -256,7 +256,7 @@ def _stale(path: str, recording: Recording, rules: _Rules) -> str | Kept | None:
         return None
     if verdict.cause is not ReplayCause.MISSING_TEST_ID:
         return None
-    if named_by(stored, parsed.hash, sorted(rules.test_ids)) is not None:
+    if named_by(stored, parsed.hash, rules.test_ids) is not None:
         return Kept.NAMED_BY_A_TEST
     return "no test id, but its key needs one, and no known test gives its name"
 
@@ -477,7 +477,7 @@ def prune(
     known = frozenset(e.test_id for e in suite.entries if e.test_id)
     if selectors.unused_by is not None:
         known |= selectors.unused_by.ids
-    rules = _Rules(selectors, fallback_dir, known)
+    rules = _Rules(selectors, fallback_dir, tuple(sorted(known)))
     pruner = _Pruner(rules, apply, selection.trees, report)
     gone = pruner.unused_and_stale(suite.entries)
     if selectors.duplicates:

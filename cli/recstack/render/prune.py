@@ -54,7 +54,9 @@ def file_lines(report: PruneReport) -> list[Line]:
 def summary_line(report: PruneReport) -> str:
     """What goes (or went), how much, what was kept for safety, what to do next."""
     counts = ", ".join(
-        f"{report.count(reason)} {reason}" for reason in Reason if report.count(reason)
+        plural(report.count(reason), reason, "duplicates" if reason is Reason.DUPLICATE else reason)
+        for reason in Reason
+        if report.count(reason)
     )
     size = size_text(sum(item.bytes for item in report.files))
     if not report.files:
