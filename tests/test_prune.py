@@ -170,6 +170,17 @@ def test_the_text_of_an_apply(suite: Path, tmp_path: Path) -> None:
     assert not _unused_path(suite).exists()
 
 
+def test_several_lists_are_read_together(suite: Path, tmp_path: Path) -> None:
+    """One list per suite and setup, as upstream collects them: a test in any is used."""
+    first, second = tmp_path / "base.txt", tmp_path / "vision.json"
+    first.write_text(CHAT + "\n")
+    second.write_text(json.dumps({"tests": [{"nodeid": STREAM, "outcome": "passed"}]}))
+    document = json.loads(
+        run("prune", "--unused-by", first, "--unused-by", second, suite, "-f", "json").stdout
+    )
+    assert [item["path"] for item in document["files"]] == [str(_unused_path(suite))]
+
+
 def test_the_list_from_stdin(suite: Path) -> None:
     result = run_process("prune", "--unused-by", "-", suite, input=_collect_only_q())
     assert result.exit_code == 1
@@ -251,6 +262,17 @@ def test_named_by_finds_the_test_id_of_a_name() -> None:
     assert named_by(stored, digest, [STREAM, EMBEDDINGS]) is None
 
 
+def test_a_12_hex_name_no_rule_gives_goes(tmp_path: Path) -> None:
+    bare = {key: value for key, value in example("chat").items() if key != "test_id"}
+    path = place(
+        tmp_path, bare, folder="tests/integration/recordings/responses", name="0" * 12 + ".json"
+    )
+    document = json.loads(run("prune", "--stale", tmp_path, "-f", "json").stdout)
+    (item,) = document["files"]
+    assert (item["path"], item["reason"]) == (str(path), "stale")
+    assert item["detail"].endswith("no known rule gives its name, so rekey cannot rename it")
+
+
 def test_edited_and_hand_named_files_are_kept(tmp_path: Path) -> None:
     place(tmp_path, example("chat"), name="chat.json")  # named by hand
     place(tmp_path, example("chat-stream"), name="ab" * 32 + ".json")  # edited
@@ -300,6 +322,19 @@ def test_all_stale_copies_keep_the_first_by_path(tmp_path: Path) -> None:
     (item,) = document["files"]
     assert (item["path"], item["kept"]) == (str(second), str(first))
     assert "(kept: replay opens no copy; the first by path)" in item["detail"]
+
+
+def test_other_names_of_the_kept_file_are_no_copies(tmp_path: Path) -> None:
+    """A symbolic link or a hard link to the kept recording is the same file: left alone,
+    and not reported."""
+    chat = example("chat")
+    kept = place(tmp_path, chat)
+    (tmp_path / "linked.json").symlink_to(kept)
+    os.link(kept, tmp_path / "hard.json")
+    result = run("prune", "--duplicates", tmp_path, "--apply")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == "nothing to delete; 3 recordings read\n"
+    assert kept.exists() and (tmp_path / "linked.json").is_symlink()
 
 
 def test_a_keeper_that_changed_leaves_its_duplicates_alone(

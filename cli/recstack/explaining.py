@@ -178,6 +178,7 @@ class _Index:
         self.by_test: dict[str | None, list[Entry]] = {}
         self.tails: dict[tuple[str, str], list[str]] = {}
         self.shorts: dict[str, list[str]] = {}
+        self.functions: dict[str, list[str]] = {}  # function name -> recorded test ids
         folders: dict[str, None] = {}
         for entry in entries:
             if entry.request_hash:
@@ -191,6 +192,8 @@ class _Index:
             if not tests and entry.test_id:
                 self.tails.setdefault(_tail(entry.test_id), []).append(entry.test_id)
                 self.shorts.setdefault(head_line(entry.test_id), []).append(entry.test_id)
+                name = split_node_id(entry.test_id).name
+                self.functions.setdefault(name, []).append(entry.test_id)
             tests.append(entry)
             folders.setdefault(os.path.dirname(entry.path) or os.curdir, None)
         self.folders = list(folders)
@@ -282,6 +285,7 @@ def _target_folder(ctx: _Context, wanted: str) -> str:
 
 
 def _rekey_fixes(entry: Entry) -> bool:
+    """Whether ``recstack rekey FILE`` gives the recording the name replay looks up."""
     if entry.replay_cause not in REKEY_FIXES:
         return False
     return entry.replay_cause is not ReplayCause.OLDEST_LAYOUT or entry.test_id is not None
@@ -347,7 +351,7 @@ def _explain_found(
     cause = entry.replay_cause.value if entry.replay_cause is not None else "another name"
     name = entry.replay_name or _looked_for(miss)
     fix = _shell("mv", entry.path, os.path.join(_target_folder(ctx, dirs[0]), name))
-    if _rekey_fixes(entry):
+    if _rekey_fixes(entry) and entry.test_id == miss.test_id:
         fix = _shell("recstack", "rekey", entry.path)
     reason = (
         f"{entry.path} holds this request under a name replay never opens ({cause}); "
@@ -394,8 +398,9 @@ def _explain_missing(
         best = sorted(mine, key=lambda e: _closeness(e, miss))[0]
         step = f"re-record it, then compare the new recording with {best.path} (recstack diff)"
         return made(Verdict.REQUEST_CHANGED, reason, mine, next_step=step)
-    recorded = [known for known in index.by_test if known]
-    renamed = looks_renamed(test_id, recorded) if "::" in test_id else []
+    # looks_renamed keeps the same function only: look among those alone (fast)
+    same_function = index.functions.get(split_node_id(test_id).name, [])
+    renamed = looks_renamed(test_id, same_function) if "::" in test_id else []
     if renamed:
         theirs = [entry for known in renamed for entry in index.by_test[known]]
         were = "has" if len(theirs) == 1 else "have"

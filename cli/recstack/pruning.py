@@ -340,10 +340,28 @@ def _groups(entries: Iterable[Entry]) -> list[tuple[_Group, list[Entry]]]:
             by_digest.setdefault(entry.normalized, []).append(entry)
     groups = []
     for digest, copies in by_digest.items():
-        if len(copies) > 1:
-            keeper, *others = sorted(copies, key=_keeper_rank)
+        files = _one_name_each(sorted(copies, key=_keeper_rank)) if len(copies) > 1 else []
+        if len(files) > 1:
+            keeper, *others = files
             groups.append((_Group(digest, keeper, _why_kept(keeper)), others))
     return sorted(groups, key=lambda pair: pair[0].keeper.path)
+
+
+def _one_name_each(copies: list[Entry]) -> list[Entry]:
+    """``copies`` without the names of a file already listed (a symbolic link to it, a
+    hard link): another name of the kept file is no copy of it."""
+    seen: set[tuple[int, int]] = set()
+    files = []
+    for entry in copies:
+        try:
+            info = os.stat(entry.path)
+        except OSError:  # gone: settled (and reported) like any other
+            files.append(entry)
+            continue
+        if (info.st_dev, info.st_ino) not in seen:
+            seen.add((info.st_dev, info.st_ino))
+            files.append(entry)
+    return files
 
 
 # --- settling: read again, judge again, delete ----------------------------------------

@@ -72,7 +72,10 @@ def explain(
         if log == STDIN and STDIN in (paths or []):
             run.fail("the log and the paths cannot both come from stdin (-)")
         selection = run.select(paths, exclude)
-        root = os.path.relpath(run.config.root)
+        try:
+            root = os.path.relpath(run.config.root)
+        except ValueError:  # another drive (Windows): the whole path
+            root = str(run.config.root)
         with progress(len(selection.files), "reading recordings") as advance:
             report = explain_log(
                 log,
