@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -278,6 +280,15 @@ def test_the_log_from_stdin(suite: tuple[Path, Path, dict[str, Any]]) -> None:
     assert document["log"] == "-" and len(document["misses"]) == 8
     text = run_process("explain", "-", root, input=log.read_bytes())
     assert text.stdout.startswith("<stdin>:")
+
+
+def test_the_log_from_a_pipe(suite: tuple[Path, Path, dict[str, Any]]) -> None:
+    """``recstack explain <(gh run view --log-failed)``: a log read from a pipe."""
+    root, log, _ = suite
+    command = f"{sys.executable} -m recstack explain <(cat {log}) {root} -f json"
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stderr) == (1, "")
+    assert len(json.loads(done.stdout)["misses"]) == 8
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -179,6 +181,17 @@ def test_several_lists_are_read_together(suite: Path, tmp_path: Path) -> None:
         run("prune", "--unused-by", first, "--unused-by", second, suite, "-f", "json").stdout
     )
     assert [item["path"] for item in document["files"]] == [str(_unused_path(suite))]
+
+
+def test_the_list_from_a_pipe(suite: Path, tmp_path: Path) -> None:
+    """``--unused-by <(pytest --collect-only -q)``: a list read from a pipe."""
+    (tmp_path / "tests.txt").write_text(_collect_only_q())
+    command = (
+        f"{sys.executable} -m recstack prune --unused-by <(cat {tmp_path / 'tests.txt'}) {suite}"
+    )
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stderr) == (1, "")
+    assert f"would delete {_unused_path(suite)}" in done.stdout
 
 
 def test_the_list_from_stdin(suite: Path) -> None:
