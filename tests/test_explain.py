@@ -30,6 +30,9 @@ VISION = (
     "tests/integration/inference/test_vision.py::test_image_description[txt=openai/gpt-4o-mini]"
 )
 OTHER = "9" * 64  # a request hash no recording has
+CHAT_TEST = (
+    "tests/integration/inference/test_chat.py::test_chat_non_streaming[txt=openai/gpt-4o-mini]"
+)
 
 
 def _suite(root: Path) -> dict[str, Any]:
@@ -209,6 +212,20 @@ def test_a_hash_of_12_hex_from_the_oldest_runs(tmp_path: Path) -> None:
     (miss,) = document["misses"]
     assert (code, miss["hash"], miss["verdict"]) == (1, short, "misnamed")
     assert miss["found"] == str(tmp_path / INFERENCE / "legacy.json")
+
+
+def test_a_12_hex_name_for_a_12_hex_miss_was_there_to_be_found(tmp_path: Path) -> None:
+    """A run of the oldest layout looked in folders of its own: the name is what counts."""
+    bare = {key: value for key, value in example("chat").items() if key != "test_id"}
+    short = "cfeb09c5e7e3"  # the key without a test id, as the oldest runs hashed it
+    path = place(
+        tmp_path, bare, folder="tests/integration/recordings/responses", name=f"{short}.json"
+    )
+    log = tmp_path / "run.log"
+    log.write_text(pytest_log(Failure(CHAT_TEST, short)))
+    _, document = _json(log, tmp_path)
+    (miss,) = document["misses"]
+    assert (miss["verdict"], miss["found"]) == ("not-seen", str(path))
 
 
 def test_a_file_named_by_the_hash_is_found_even_if_edited(

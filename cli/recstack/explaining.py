@@ -27,8 +27,9 @@ Where replay looked is the test file's ``recordings/`` folder, then the fallback
 directory (``docs/format.md#directories``), relative to the repository root.
 
 A hash of 64 hex is matched whole; one of 12 hex (the oldest runs) against the first
-12 hex of today's hashes and against 12-hex file names. Pure apart from reading the
-log and the recordings: nothing is printed.
+12 hex of today's hashes and against 12-hex file names, and a file of that very name
+is ``not-seen`` wherever it is (those runs looked in folders of their own). Pure apart
+from reading the log and the recordings: nothing is printed.
 """
 
 from __future__ import annotations
@@ -336,7 +337,10 @@ def _explain_found(
         edited = f" (its request now hashes to {entry.request_hash[:12]}: edited after recording?)"
     where = " and ".join(dirs)
     if _right_name(entry, miss):
-        placed = sits_in(entry.path, dirs) if known else entry.replay is ReplayStatus.OK
+        if len(miss.hash) == 12:  # a run of the oldest layout: where it looked is unknown
+            placed = True
+        else:
+            placed = sits_in(entry.path, dirs) if known else entry.replay is ReplayStatus.OK
         if placed:
             return made(
                 Verdict.NOT_SEEN,
