@@ -24,6 +24,7 @@ NEEDS_REAL = [
     "bench_normalize.py",
     "bench_diff.py",
     "bench_ls.py",
+    "bench_explain.py",
 ]
 
 

@@ -27,6 +27,10 @@ def _args(command: str, *paths: Path) -> list[str | Path]:
         return ["normalize", "--check", *paths]
     if command == "show":
         return ["show", "--format", "text", *paths]
+    if command == "explain":  # a log without replay misses
+        return ["explain", os.devnull, *paths]
+    if command == "prune":  # a dry run
+        return ["prune", "--stale", "--duplicates", *paths]
     return [command, *paths]
 
 
@@ -41,7 +45,7 @@ def clean(tmp_path: Path) -> Path:
 
 
 def test_the_command_list_is_the_apps() -> None:
-    assert NAMES == ["validate", "show", "diff", "normalize", "ls"]
+    assert NAMES == ["validate", "show", "diff", "normalize", "ls", "explain", "prune"]
 
 
 @pytest.mark.parametrize("command", NAMES)

@@ -246,7 +246,7 @@ BYTES: dict[str, Callable[[random.Random, bytes], tuple[bytes, str]]] = {
 }
 KINDS = [*STRUCTURAL, *BYTES, "hostile_name"]
 
-COMMANDS = ("validate", "show", "diff", "normalize")
+COMMANDS = ("validate", "show", "diff", "normalize", "explain", "prune")
 
 # Crashes the fuzzer found outside the renderers, being fixed elsewhere: a mutant
 # whose only failure matches one of these (exception, deepest recstack frame) makes
@@ -334,7 +334,46 @@ def command_lines(command: str, orig: Path, mut: Path) -> list[list[str]]:
             ["normalize", "-j", "1", "--check", "-f", "json", m],
             ["normalize", "-j", "1", m],
         ],
+        # explain: a miss in each test of the seeds (their recordings listed);
+        # prune: a dry run that selects every mutant with a test id.
+        "explain": [
+            ["explain", "-j", "1", "-f", f, _run_log(mut.parent), m] for f in ("text", "json")
+        ],
+        "prune": [
+            [
+                "prune",
+                "-j",
+                "1",
+                "--stale",
+                "--duplicates",
+                "--unused-by",
+                _tests(mut.parent),
+                "-f",
+                f,
+                m,
+            ]
+            for f in ("text", "json")
+        ],
     }[command]
+
+
+def _run_log(folder: Path) -> str:
+    """A pytest log with a replay miss in each test of the seed recordings."""
+    log = folder / "run.log"
+    lines = []
+    for seed in fuzz_seed_files():
+        test_id = json.loads(seed.read_bytes()).get("test_id")
+        if isinstance(test_id, str):
+            lines += [f"{test_id} FAILED", f"Recording not found for request hash: {'0' * 64}"]
+    log.write_text("\n".join(lines) + "\n")
+    return str(log)
+
+
+def _tests(folder: Path) -> str:
+    """A list of collected tests that holds none of the mutants' tests."""
+    tests = folder / "tests.txt"
+    tests.write_text("tests/integration/other/test_other.py::test_other\n")
+    return str(tests)
 
 
 def one_by_one(

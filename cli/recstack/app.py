@@ -22,7 +22,7 @@ from types import FrameType
 import typer
 
 from recstack import __version__
-from recstack.commands import diff, ls, normalize, show, validate
+from recstack.commands import diff, explain, ls, normalize, prune, show, validate
 from recstack.commands.helpfmt import tidy_help
 from recstack.output import EXIT_ERROR, error_line
 
@@ -37,6 +37,8 @@ Validate, show, diff and normalize recorded LLM API calls
   recstack diff --git origin/main            [dim]# review re-recordings[/dim]
   recstack normalize --check tests/          [dim]# noise check[/dim]
   recstack ls --stale                        [dim]# what replay never opens[/dim]
+  recstack explain run.log                   [dim]# why replay missed[/dim]
+  recstack prune --unused-by tests.txt       [dim]# what nothing uses[/dim]
 """
 
 tidy_help()
@@ -74,7 +76,7 @@ def _root(
 
 # The command list, once: each module defines a function of the command's name and
 # its EPILOG (examples); tests and docs read the list from the app.
-COMMANDS = (validate, show, diff, normalize, ls)
+COMMANDS = (validate, show, diff, normalize, ls, explain, prune)
 
 for _module in COMMANDS:
     _name = _module.__name__.rsplit(".", 1)[-1]

@@ -47,6 +47,7 @@ __all__ = [
     "expected_dirs",
     "looks_like_recording_name",
     "replay_key",
+    "sits_in",
 ]
 
 DEFAULT_FALLBACK_DIR = "tests/integration/common/recordings"
@@ -253,3 +254,9 @@ def _in_dirs(path: str | os.PathLike[str], dirs: tuple[str, ...]) -> bool:
         elif parent.parts[-len(wanted.parts) :] == wanted.parts:
             return True
     return False
+
+
+def sits_in(path: str | os.PathLike[str], dirs: tuple[str, ...]) -> bool:
+    """Whether the file ``path`` is in one of ``dirs`` (relative ones compared by their
+    tail, as :func:`check` does, so no repository root is needed)."""
+    return _in_dirs(path, dirs)

@@ -211,12 +211,19 @@ def response_rec_ids(recording: Recording) -> tuple[str, ...]:
     return tuple(found)
 
 
+# The one file name every recording is normalized under for its digest: the ``rec-``
+# ids normalize writes derive from the name, and two copies of a recording under two
+# names must still compare equal.
+DIGEST_NAME = "0" * 64 + ".json"
+
+
 def normalized_digest(recording: Recording) -> str:
-    """sha256 of the recording as ``recstack normalize`` (default profile) would write it."""
+    """sha256 of the recording as ``recstack normalize`` (default profile) would write it
+    under one fixed name (:data:`DIGEST_NAME`): equal for copies under any names."""
     from recstack.normalization import normalize
     from recstack.writing import canonical_bytes
 
-    result = normalize(recording.data, recording.path)
+    result = normalize(recording.data, DIGEST_NAME)
     return hashlib.sha256(canonical_bytes(result.data)).hexdigest()
 
 

@@ -1,0 +1,122 @@
+"""Rendering of ``recstack explain``: each miss, its verdict and its fix; or JSON.
+
+Lines are written by :func:`recstack.render.normalize.emit` (each made inert: paths,
+test ids and urls come from the log and the recordings); JSON by
+:func:`recstack.inert.inert_json`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from recstack.explaining import FOUND, ExplainReport, Explanation, Verdict
+from recstack.inert import inert_json
+from recstack.output import Output
+from recstack.render.common import plural, run_notes
+from recstack.render.normalize import Line, emit
+
+SHOWN_CANDIDATES = 5  # recordings listed per miss in text (JSON lists them all)
+
+_STYLE = {
+    Verdict.NOT_SEEN: "magenta",
+    Verdict.MISPLACED: "yellow",
+    Verdict.MISNAMED: "yellow",
+    Verdict.REQUEST_CHANGED: "cyan",
+    Verdict.TEST_RENAMED: "cyan",
+    Verdict.NEW_TEST: "red",
+    Verdict.NOT_RECORDED: "red",
+}
+
+
+def log_name(report: ExplainReport) -> str:
+    return "<stdin>" if report.log == "-" else report.log
+
+
+def _request(item: Explanation) -> str:
+    miss = item.miss
+    what = " ".join(part for part in (miss.method, miss.endpoint or miss.url) if part)
+    model = f" ({miss.model})" if miss.model else ""
+    return f"{what or 'a request'}{model}, hash {miss.hash[:12]}"
+
+
+def explanation_lines(report: ExplainReport, item: Explanation) -> list[Line]:
+    """The lines of one miss: where, what was asked, the verdict, the recordings, the fix."""
+    miss = item.miss
+    lines: list[Line] = [
+        (f"{log_name(report)}:{miss.line}: {miss.test_id or '(no test)'}", "bold"),
+        (f"  miss: {_request(item)}", ""),
+        (f"  {item.verdict}: {item.reason}", _STYLE[item.verdict]),
+    ]
+    if item.verdict not in FOUND:
+        lines.append((f"  replay looked for {item.looked_for} in {', '.join(item.looked_in)}", ""))
+    shown = item.candidates[:SHOWN_CANDIDATES]
+    if shown:
+        title = "also" if item.verdict in FOUND else "recordings"
+        lines.append((f"  {title}:", ""))
+        for entry in shown:
+            about = ", ".join(part for part in (entry.endpoint, entry.model) if part)
+            test = f" [{entry.test_id}]" if entry.test_id != miss.test_id else ""
+            lines.append((f"    {entry.path}  {about or entry.shape}{test}", ""))
+        if len(item.candidates) > len(shown):
+            lines.append((f"    ... and {len(item.candidates) - len(shown)} more", ""))
+    if item.fix:
+        lines.append((f"  fix: {item.fix}", "green"))
+    if item.next_step:
+        lines.append((f"  next: {item.next_step}", ""))
+    return lines
+
+
+def summary_line(report: ExplainReport) -> str:
+    """``N misses: counts by verdict; R recordings read[, notes]``."""
+    scan = report.scan
+    read = plural(len(scan.entries), "recording") + " read"
+    notes = [*run_notes(scan.skipped, scan.vanished)]
+    if report.broken:
+        notes.append(plural(len(report.broken), "broken recording"))
+    if scan.unusable:
+        notes.append(f"{plural(len(scan.unusable), 'path')} not usable")
+    tail = "".join(f", {note}" for note in notes)
+    if not report.explanations:
+        return f"no replay misses in {log_name(report)} ({read}{tail})"
+    counts = ", ".join(
+        f"{report.count(verdict)} {verdict}" for verdict in Verdict if report.count(verdict)
+    )
+    return f"{plural(len(report.explanations), 'miss', 'misses')}: {counts} ({read}{tail})"
+
+
+def render_text(report: ExplainReport, out: Output) -> None:
+    """Each miss (problems go to stderr), a blank line between them, then the summary."""
+    if report.log_problem is not None:
+        return
+    lines: list[Line] = []
+    for item in report.explanations:
+        lines += [*explanation_lines(report, item), ("", "")]
+    style = "yellow" if report.explanations else "green"
+    if report.problems or report.broken:
+        style = "red"
+    emit(out, [*lines, (summary_line(report), style)])
+
+
+def render_json(report: ExplainReport, out: Output) -> None:
+    scan = report.scan
+    summary = {verdict.value: report.count(verdict) for verdict in Verdict}
+    document = {
+        "log": report.log,
+        "misses": [item.to_dict() for item in report.explanations],
+        "summary": {
+            "misses": len(report.explanations),
+            **summary,
+            "recordings": len(scan.entries),
+            "broken": len(report.broken),
+            "skipped": len(scan.skipped),
+        },
+        "problems": [problem.to_dict() for problem in [*report.problems, *report.broken]],
+    }
+    out.write(inert_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
+
+
+FORMATS: dict[str, Callable[[ExplainReport, Output], None]] = {
+    "text": render_text,
+    "json": render_json,
+}
