@@ -27,6 +27,8 @@ def _args(command: str, *paths: Path) -> list[str | Path]:
         return ["normalize", "--check", *paths]
     if command == "show":
         return ["show", "--format", "text", *paths]
+    if command == "rekey":
+        return ["rekey", "--check", *paths]
     return [command, *paths]
 
 
@@ -41,7 +43,7 @@ def clean(tmp_path: Path) -> Path:
 
 
 def test_the_command_list_is_the_apps() -> None:
-    assert NAMES == ["validate", "show", "diff", "normalize"]
+    assert NAMES == ["validate", "show", "diff", "normalize", "rekey"]
 
 
 @pytest.mark.parametrize("command", NAMES)
