@@ -99,8 +99,8 @@ FIXABLE = frozenset(
 _NOT_FIXABLE = {
     ReplayCause.MISSING_TEST_ID: "no test id in the file, but its key needs one: "
     "its right name cannot be computed (re-record it)",
-    ReplayCause.EDITED: "no known rule gives its name (edited after recording?): which "
-    "request replay will send is unknown (re-record it)",
+    ReplayCause.EDITED: "no known rule gives its name (changed by hand?): which request "
+    "replay will send is unknown (re-record it)",
     ReplayCause.NOT_A_HASH_NAME: "named by hand: replay never opens it, and rekey leaves "
     "such names alone",
 }

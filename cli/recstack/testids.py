@@ -135,9 +135,10 @@ def parse_renames(texts: Iterable[str]) -> TestIdRenames:
     for rename in renames:
         for other in renames:
             if _rematches(rename, other):
+                which = "its own OLD" if other is rename else f"the OLD of {other}"
                 raise BadTestIdRename(
-                    f"{rename}: its new ids match {other} again (a second run would "
-                    "rename them again)"
+                    f"{rename}: NEW matches {which} (a second run would rename the same "
+                    "recordings again)"
                 )
     return TestIdRenames(renames)
 

@@ -8,6 +8,7 @@ Paths and test ids quote the file system and recordings: every line is made iner
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -44,16 +45,23 @@ def _why(result: RekeyResult) -> str:
     return "test id" if result.test_id is not None else "-"
 
 
+def _new_path(result: RekeyResult) -> str:
+    """The new path; only its name when the folder stays."""
+    new = result.new_path or ""
+    same = os.path.dirname(new) == os.path.dirname(result.path)
+    return os.path.basename(new) if same else new
+
+
 def _move_line(result: RekeyResult, mode: Mode) -> str:
     verb = _VERBS[result.status][0 if mode is Mode.WRITE else 1]
     if result.status is REWRITTEN:
         return f"{verb} {result.path}: test id only (its name and folder stay)"
     if result.status is MERGED:
         return (
-            f"{verb} {result.path} into {result.new_path}: the same recording is there "
+            f"{verb} {result.path} into {_new_path(result)}: the same recording is there "
             f"({_why(result)})"
         )
-    return f"{verb} {result.path} -> {result.new_path} ({_why(result)})"
+    return f"{verb} {result.path} -> {_new_path(result)} ({_why(result)})"
 
 
 def _detail_lines(result: RekeyResult) -> list[Line]:
@@ -83,7 +91,8 @@ def result_lines(report: RekeyReport) -> list[Line]:
             if report.mode is Mode.DIFF:
                 lines.extend(_detail_lines(result))
         elif status is CONFLICT:
-            lines.append((f"conflict {result.path} -> {result.new_path}: {result.reason}", "red"))
+            text = f"conflict {result.path} -> {_new_path(result)}: {result.reason}"
+            lines.append((text, "red"))
         elif status is UNFIXABLE:
             cause = f"{result.cause.value}: " if result.cause is not None else ""
             lines.append((f"left {result.path}: {cause}{result.reason}", "yellow"))
