@@ -195,16 +195,29 @@ def test_without_a_repository_root_nothing_moves(real_dir: Path, tmp_path: Path)
     assert snapshot(root) == before
 
 
-def test_a_test_id_leading_out_of_the_root_is_refused(real_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("test_id", "message"),
+    [
+        ("../outside/test_x.py::test_y", "../outside/recordings is not under the repository root"),
+        ("/outside/test_x.py::test_y", "/outside/recordings is not under the repository root"),
+        ("tests/x\x00y/test_a.py::t", "'tests/x\\x00y/recordings' holds a NUL character"),
+    ],
+    ids=["dot-dot", "absolute", "nul"],
+)
+def test_a_test_id_leading_out_of_the_root_is_refused(
+    real_dir: Path, tmp_path: Path, test_id: str, message: str
+) -> None:
     root = tmp_path / "repo"
     (root / ".git").mkdir(parents=True)
     data = load_json(real("inference-37e10e6a"))
-    data["test_id"] = "../outside/test_x.py::test_y"
+    data["test_id"] = test_id
     path = write(root / "tests/integration/x/recordings" / name_for(data), data)
+    before = snapshot(tmp_path)
     result = run("rekey", root)
     assert result.exit_code == 1
-    assert "../outside/recordings is not under the repository root" in result.stderr
-    assert path.exists() and not (tmp_path / "outside").exists()
+    assert result.stderr.startswith(f"recstack rekey: {path}: ")
+    assert message in result.stderr and result.stderr.count("\n") == 1
+    assert snapshot(tmp_path) == before
 
 
 def test_a_symbolic_link_out_of_the_root_is_not_followed(real_dir: Path, tmp_path: Path) -> None:

@@ -48,7 +48,7 @@ from typing import Any
 from recstack.config import DEFAULT_FALLBACK_DIR
 from recstack.diffing.compare import compare_bytes
 from recstack.diffing.result import EQUIVALENT, SAME, DiffStatus, FileDiff
-from recstack.loading import io_problem, read_file, recording_from_bytes
+from recstack.loading import Loaded, io_problem, read_file, recording_from_bytes
 from recstack.normalization import Mode, rec_id
 from recstack.problems import Problem, RecstackError
 from recstack.recording import Recording
@@ -60,7 +60,7 @@ from recstack.rekey_rewrite import (
     rewrite_test_ids,
 )
 from recstack.replay import ReplayCause, ReplayStatus, ReplayVerdict, check, replay_key
-from recstack.reporoot import OutsideRoot, find_root, folder_under
+from recstack.reporoot import BadFolder, find_root, folder_under
 from recstack.selection import Selection
 from recstack.snapshot import Snapshot
 from recstack.suite import scan
@@ -191,8 +191,24 @@ class _Plan:
     root: str | None = None
 
 
-def _error(path: str, message: str, rule: str = "rekey", **known: Any) -> _Skip:
-    return _Skip(RekeyResult(path, ERROR, problem=Problem(path, message, rule=rule), **known))
+def _error(path: str, message: str, **known: Any) -> _Skip:
+    """A file left unchanged for a reason of its own (a finding, exit 1)."""
+    return _Skip(RekeyResult(path, ERROR, problem=Problem(path, message, rule="rekey"), **known))
+
+
+def _read(path: str) -> tuple[Snapshot, Loaded]:
+    """The file's bytes and parsed recording; :class:`_Skip` when it is a symbolic link
+    or cannot be read as a recording."""
+    try:
+        if stat.S_ISLNK(os.lstat(path).st_mode):
+            reason = "a symbolic link: rekey moves files only"
+            raise _Skip(RekeyResult(path, UNFIXABLE, reason=reason))
+        snapshot = read_file(path)
+        return snapshot, recording_from_bytes(snapshot.raw, path, check_duplicates=True)
+    except OSError as exc:
+        raise _Skip(RekeyResult(path, ERROR, problem=io_problem(path, exc))) from None
+    except RecstackError as exc:
+        raise _Skip(RekeyResult(path, ERROR, problem=exc.problem)) from None
 
 
 class _Run:
@@ -227,17 +243,7 @@ class _Run:
 
     def plan(self, path: str, tree: str) -> _Plan | None:
         """What to do with ``path`` (None: nothing); :class:`_Skip` for a file left alone."""
-        try:
-            if stat.S_ISLNK(os.lstat(path).st_mode):
-                raise _Skip(
-                    RekeyResult(path, UNFIXABLE, reason="a symbolic link: rekey moves files only")
-                )
-            snapshot = read_file(path)
-            loaded = recording_from_bytes(snapshot.raw, path, check_duplicates=True)
-        except OSError as exc:
-            raise _Skip(RekeyResult(path, ERROR, problem=io_problem(path, exc))) from None
-        except RecstackError as exc:
-            raise _Skip(RekeyResult(path, ERROR, problem=exc.problem)) from None
+        snapshot, loaded = _read(path)
         data = loaded.data
         recording = Recording(path, data)
         before = check(path, recording, fallback_dir=self.fallback_dir)
@@ -317,7 +323,7 @@ class _Run:
             )
         try:
             target_dir = folder_under(root, wanted)
-        except OutsideRoot as exc:
+        except BadFolder as exc:
             raise _error(path, f"{exc}; left unchanged", test_id=plan.result.test_id) from None
         target = os.path.join(target_dir, name)
         if not os.path.isabs(path):

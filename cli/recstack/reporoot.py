@@ -25,7 +25,11 @@ from recstack.testids import safe_test_file
 MARKERS = (".git", "pyproject.toml")
 
 
-class OutsideRoot(ValueError):
+class BadFolder(ValueError):
+    """A folder that recstack will not create or write to (the message says why)."""
+
+
+class OutsideRoot(BadFolder):
     """A folder that would not be under the repository root."""
 
 
@@ -50,7 +54,10 @@ def _within(root: str, path: str) -> bool:
 
 def folder_under(root: str, relative: str) -> str:
     """``root/relative``, normalized; :class:`OutsideRoot` when it leaves ``root``, by its
-    name or through a symbolic link among the parts that exist."""
+    name or through a symbolic link among the parts that exist; :class:`BadFolder` for a
+    name no file system takes (a NUL character)."""
+    if "\x00" in relative:
+        raise BadFolder(f"{relative!r} holds a NUL character: no folder has that name")
     root = os.path.abspath(root)
     folder = os.path.normpath(os.path.join(root, relative))
     if not _within(root, folder):
