@@ -31,6 +31,8 @@ def _args(command: str, *paths: Path) -> list[str | Path]:
         return ["explain", os.devnull, *paths]
     if command == "prune":  # a dry run
         return ["prune", "--stale", "--duplicates", *paths]
+    if command == "rekey":
+        return ["rekey", "--check", *paths]
     return [command, *paths]
 
 
@@ -45,7 +47,7 @@ def clean(tmp_path: Path) -> Path:
 
 
 def test_the_command_list_is_the_apps() -> None:
-    assert NAMES == ["validate", "show", "diff", "normalize", "ls", "explain", "prune"]
+    assert NAMES == ["validate", "show", "diff", "normalize", "ls", "explain", "rekey", "prune"]
 
 
 @pytest.mark.parametrize("command", NAMES)

@@ -22,7 +22,7 @@ from types import FrameType
 import typer
 
 from recstack import __version__
-from recstack.commands import diff, explain, ls, normalize, prune, show, validate
+from recstack.commands import diff, explain, ls, normalize, prune, rekey, show, validate
 from recstack.commands.helpfmt import tidy_help
 from recstack.output import EXIT_ERROR, error_line
 
@@ -39,6 +39,7 @@ Validate, show, diff and normalize recorded LLM API calls
   recstack ls --stale                        [dim]# what replay never opens[/dim]
   recstack explain run.log                   [dim]# why replay missed[/dim]
   recstack prune --unused-by tests.txt       [dim]# what nothing uses[/dim]
+  recstack rekey --check tests/integration   [dim]# stale names[/dim]
 """
 
 tidy_help()
@@ -76,7 +77,7 @@ def _root(
 
 # The command list, once: each module defines a function of the command's name and
 # its EPILOG (examples); tests and docs read the list from the app.
-COMMANDS = (validate, show, diff, normalize, ls, explain, prune)
+COMMANDS = (validate, show, diff, normalize, ls, explain, rekey, prune)
 
 for _module in COMMANDS:
     _name = _module.__name__.rsplit(".", 1)[-1]

@@ -45,6 +45,7 @@ from recstack.loading import io_problem
 from recstack.manifest import looks_renamed
 from recstack.nodeid import head_line, same_file, split_node_id
 from recstack.problems import Problem
+from recstack.rekeying import FIXABLE
 from recstack.replay import DEFAULT_FALLBACK_DIR, ReplayCause, ReplayStatus, expected_dirs, sits_in
 from recstack.replay_rules import MODEL_LIST_PATHS, parse_name
 from recstack.selection import Selection
@@ -73,15 +74,7 @@ FOUND = frozenset({Verdict.NOT_SEEN, Verdict.MISPLACED, Verdict.MISNAMED})
 
 # Stale causes ``recstack rekey`` fixes (docs/rekey.md); oldest-layout only for a file
 # that keeps its test id.
-REKEY_FIXES = frozenset(
-    {
-        ReplayCause.BEFORE_FILE_SEARCH,
-        ReplayCause.RAW_BODY,
-        ReplayCause.TEST_ID_RENAMED,
-        ReplayCause.WRONG_DIRECTORY,
-        ReplayCause.OLDEST_LAYOUT,
-    }
-)
+REKEY_FIXES = FIXABLE
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,6 @@ from recstack.layout import NotLayout, paired_pieces
 from recstack.loading import (
     PIECEWISE_MIN,
     io_problem,
-    nested_too_deeply,
     read_file,
     recording_from_bytes,
     skippable,
@@ -45,7 +44,7 @@ from recstack.paths import ANY_KEY, DEEP, Part, find, join, parse
 from recstack.problems import Problem, RecstackError
 from recstack.selection import Selection
 from recstack.snapshot import read_snapshot, same_file
-from recstack.sse import split_field
+from recstack.sse import data_object
 from recstack.textenum import TextEnum
 from recstack.volatile import (
     ALWAYS,
@@ -314,14 +313,6 @@ def _normalize_item(
 # --- raw SSE lines ----------------------------------------------------------------
 
 
-def _split_data_line(line: str) -> tuple[str, str] | None:
-    """``"data: {...}"`` -> (``"data: "``, ``"{...}"``) for JSON object payloads."""
-    field, payload = split_field(line)
-    if field != "data" or not payload.startswith("{"):
-        return None
-    return line[: len(line) - len(payload)], payload
-
-
 def _rewrite_payload(
     payload: str, obj: dict[str, Any], expected: dict[str, Any], edits: Sequence[_Edit]
 ) -> str | None:
@@ -360,18 +351,10 @@ def _rewrite_payload(
 
 
 def _normalize_sse_line(line: str, targets: Sequence[_Target], tally: _Tally) -> str | None:
-    split = _split_data_line(line)
-    if split is None:
+    found = data_object(line)
+    if found is None:
         return None
-    prefix, payload = split
-    if nested_too_deeply(payload):
-        return None
-    try:
-        obj = json.loads(payload)
-    except ValueError:
-        return None
-    if not isinstance(obj, dict):
-        return None
+    prefix, payload, obj = found
     # Dry run on a scratch tally: the text rewrite may still refuse the line.
     scratch = _Tally(tally.expected_id)
     edits: list[_Edit] = []

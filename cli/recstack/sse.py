@@ -7,13 +7,14 @@ Recordings of raw HTTP streams (Anthropic-style ``/v1/messages``, Gemini
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
-from recstack.loading import parse_embedded
+from recstack.loading import nested_too_deeply, parse_embedded
 
 
 @dataclass
@@ -26,6 +27,21 @@ def split_field(line: str) -> tuple[str, str]:
     """``"data: {...}"`` -> (``"data"``, ``"{...}"``): one space after the colon is dropped."""
     name, _, value = line.partition(":")
     return name, value[1:] if value.startswith(" ") else value
+
+
+def data_object(line: str) -> tuple[str, str, dict[str, Any]] | None:
+    """A ``data:`` line whose payload is a JSON object: (its prefix ``"data: "``, the
+    payload's text, the object); None for any other line, or one nested too deeply."""
+    field, payload = split_field(line)
+    if field != "data" or not payload.startswith("{") or nested_too_deeply(payload):
+        return None
+    try:
+        obj = json.loads(payload)
+    except ValueError:
+        return None
+    if not isinstance(obj, dict):
+        return None
+    return line[: len(line) - len(payload)], payload, obj
 
 
 def _dispatch(name: str | None, data: list[str], out: list[Event]) -> None:

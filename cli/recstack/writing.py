@@ -391,13 +391,16 @@ def write_atomic(
     *,
     seen: os.stat_result | None = None,
     tree: Path | str | None = None,
+    like: os.stat_result | None = None,
 ) -> None:
     """Replace ``path`` with ``data`` atomically, keeping owner, group and permission bits.
 
     ``seen`` is the ``fstat`` of the file when it was read (see
     :func:`recstack.snapshot.read_snapshot`); without it, the file as it is when the
     write starts. ``tree`` is the folder the file was found under (default: the folder
-    holding ``path``): a symbolic link is followed only to a file inside it.
+    holding ``path``): a symbolic link is followed only to a file inside it. ``like``:
+    for a file that does not exist yet, the ``stat`` of the file whose owner, group and
+    permission bits it gets (a file moved to a new name); without it, mode 0600.
 
     Raises :class:`RefusedWrite` for a file that must not be replaced (see the module
     docstring) and OSError on failure; either way the original file is untouched and
@@ -414,7 +417,7 @@ def write_atomic(
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
-            _adopt(fd, _current(path, target, seen), path)
+            _adopt(fd, _current(path, target, seen) or like, path)
         finally:
             os.close(fd)
         os.replace(tmp, target)
