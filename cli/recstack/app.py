@@ -22,7 +22,7 @@ from types import FrameType
 import typer
 
 from recstack import __version__
-from recstack.commands import diff, normalize, show, validate
+from recstack.commands import diff, normalize, review, show, validate
 from recstack.commands.helpfmt import tidy_help
 from recstack.output import EXIT_ERROR, error_line
 
@@ -36,6 +36,7 @@ Validate, show, diff and normalize recorded LLM API calls
   recstack show examples/chat-stream.json    [dim]# what the model said[/dim]
   recstack diff --git origin/main            [dim]# review re-recordings[/dim]
   recstack normalize --check tests/          [dim]# noise check[/dim]
+  recstack review --restore-equivalent       [dim]# keep only real changes[/dim]
 """
 
 tidy_help()
@@ -73,7 +74,7 @@ def _root(
 
 # The command list, once: each module defines a function of the command's name and
 # its EPILOG (examples); tests and docs read the list from the app.
-COMMANDS = (validate, show, diff, normalize)
+COMMANDS = (validate, show, diff, normalize, review)
 
 for _module in COMMANDS:
     _name = _module.__name__.rsplit(".", 1)[-1]
