@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pty
 import select
@@ -19,9 +20,23 @@ class PtySession:
     """``python -m recstack ARGS`` (or ``python -c CODE ARGS``) with a terminal for
     stdin, stdout, stderr and ``/dev/tty``."""
 
-    def __init__(self, args: list[str], cwd: Path, *, code: str | None = None) -> None:
+    def __init__(
+        self,
+        args: list[str],
+        cwd: Path,
+        *,
+        code: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         argv = [sys.executable, *(["-c", code] if code else ["-m", "recstack"]), *args]
-        env = {**os.environ, **GIT_ENV, "COLUMNS": "120", "LINES": "40", "TERM": "dumb"}
+        env = {
+            **os.environ,
+            **GIT_ENV,
+            "COLUMNS": "120",
+            "LINES": "40",
+            "TERM": "dumb",
+            **(env or {}),
+        }
         pid, fd = pty.fork()
         if pid == 0:  # the child: a new session whose controlling terminal is the pty
             try:
@@ -62,21 +77,24 @@ class PtySession:
     def wait(self) -> int:
         """Read everything to the end; the exit status (128 + N for a signal N)."""
         deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline and self._read(0.2):
-            pass
+        while self._read(0.2):
+            if time.monotonic() > deadline:
+                self.kill()
+                raise AssertionError(f"still running after {WAIT} s:\n{self.text}")
         _, status = os.waitpid(self.pid, 0)
-        os.close(self.fd)
         code = os.waitstatus_to_exitcode(status)
         self.status = code if code >= 0 else 128 - code
         return self.status
 
     def kill(self) -> None:
+        """End the process if it still runs (a failed test), and close the terminal."""
         if self.status is None:
-            try:
+            with contextlib.suppress(ProcessLookupError, ChildProcessError):
                 os.kill(self.pid, signal.SIGKILL)
                 os.waitpid(self.pid, 0)
-            except (ProcessLookupError, ChildProcessError):
-                pass
+            self.status = -1
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
 
     @property
     def text(self) -> str:

@@ -185,7 +185,7 @@ def _hint(item: ReviewItem, revision: str) -> str | None:
         return "new file: reject removes it"
     if item.status is REMOVED:
         return f"deleted: reject brings back {revision}'s file"
-    if item.equivalent and not item.diff.changes:
+    if item.equivalent:
         return "only ignored fields differ (volatile values, key order, chunking)"
     return None
 
