@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, ROOT
 from diff_fixtures import stream_recording, write
 from git_fixtures import GIT_ENV, git, needs_git
+
+from conftest import EXAMPLES, ROOT
 
 PRE_COMMIT = shutil.which("pre-commit")
 pytestmark = [
