@@ -35,7 +35,7 @@ def test_no_script_interpolates_an_expression() -> None:
             assert re.fullmatch(r"\$\{\{ [^}]+ \}\}", value), value
     assert set(ACTION["inputs"]) == {
         "paths", "files", "checks", "fail-on-findings", "fail-on-changes", "base", "head",
-        "install",
+        "markdown-limit", "install",
     }  # fmt: skip
     assert set(ACTION["outputs"]) == {"markdown", "changed", "invalid"}
 
@@ -175,3 +175,14 @@ def test_install_false_without_recstack_on_path_says_so(repo: Path, tmp_path: Pa
     )
     assert run.failed and len(run.steps) == 1
     assert "no recstack is on PATH" in run.steps[0].stdout
+
+
+def test_a_long_markdown_is_cut_at_a_line_for_a_comment(repo: Path, tmp_path: Path) -> None:
+    run = pull_request(repo, tmp_path, checks="diff", **{"markdown-limit": "200"})
+    markdown = run.outputs["markdown"]
+    body, note = markdown.rsplit("\n\n", 1)
+    assert len(body.encode()) <= 200 and run.summary.startswith(body)
+    assert note == "_(cut at 200 bytes: the job summary of the run has more)_"
+    assert len(run.summary) > 200  # the summary has it all
+    bad = pull_request(repo, tmp_path, checks="diff", **{"markdown-limit": "$(reboot)"})
+    assert bad.failed and "markdown-limit: $(reboot)" in bad.steps[2].stdout

@@ -41,7 +41,7 @@ def test_each_hook_is_declared_with_the_documented_default_files() -> None:
     assert text.count("  language: python\n") == 3
     readme = (ROOT / "README.md").read_text()
     for hook in ids:
-        assert f"id: {hook}" in readme
+        assert f"`{hook}`" in readme
 
 
 @pytest.fixture(scope="module")
