@@ -205,6 +205,13 @@ def test_usage_and_git_errors_are_one_line_and_2(
     assert not (repo / "x").exists()
 
 
+def test_a_bad_configuration_is_2(repo: Path) -> None:
+    (repo / "recstack.toml").write_text('inclde = ["x"]\n')
+    result = review(repo, "--accept-all")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"recstack review: {repo / 'recstack.toml'}: unknown key")
+
+
 def test_outside_a_repository_is_2(tmp_path: Path) -> None:
     result = run_process("review", "--accept-all", cwd=tmp_path, env=GIT_ENV)
     assert result.exit_code == 2

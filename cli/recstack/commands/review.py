@@ -30,11 +30,11 @@ EPILOG = """\
   recstack review --reject-all 'tests/*/recordings'  [dim]# the revision's files back[/dim]
   recstack review --accept-all --format json         [dim]# what differs, as JSON[/dim]
 
-[bold]Keys[/bold]
+[bold]Keys[/bold] (on a terminal)
 
-  a accept (keep the new file)   r reject (restore the revision's bytes; a new file is
-  removed, a moved one goes back to its old name)   s skip   A / R accept / reject all
-  that remain   q quit (the rest is skipped)   ? the keys
+  a  accept: keep the new file
+  r  reject: restore the revision's bytes (a new file is removed, a moved one goes back)
+  s  skip    A / R  accept / reject all that remain    q  quit (skip the rest)    ?  keys
 
 Only the recordings compared are ever touched, and only with bytes the revision holds;
 a file with merge conflicts, or one that changed after it was compared, is left alone
@@ -52,7 +52,7 @@ def review(
     paths: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="[PATH...]",
+            metavar="PATH",
             help="Git pathspecs to limit the review to (relative to the current directory); "
             "default: the whole repository.",
             show_default=False,
