@@ -22,12 +22,22 @@ from types import FrameType
 import typer
 
 from recstack import __version__
-from recstack.commands import diff, explain, ls, normalize, prune, rekey, show, validate
+from recstack.commands import (
+    diff,
+    explain,
+    ls,
+    normalize,
+    prune,
+    rekey,
+    review,
+    show,
+    validate,
+)
 from recstack.commands.helpfmt import tidy_help
 from recstack.output import EXIT_ERROR, error_line
 
 HELP = """\
-Validate, show, diff and normalize recorded LLM API calls
+Validate, show, diff, normalize and look after recorded LLM API calls
 (the llama-stack record/replay JSON format).
 
 [bold]Examples[/bold]
@@ -38,8 +48,9 @@ Validate, show, diff and normalize recorded LLM API calls
   recstack normalize --check tests/          [dim]# noise check[/dim]
   recstack ls --stale                        [dim]# what replay never opens[/dim]
   recstack explain run.log                   [dim]# why replay missed[/dim]
-  recstack prune --unused-by tests.txt       [dim]# what nothing uses[/dim]
   recstack rekey --check tests/integration   [dim]# stale names[/dim]
+  recstack prune --unused-by tests.txt       [dim]# what nothing uses[/dim]
+  recstack review --restore-equivalent       [dim]# keep only real changes[/dim]
 """
 
 tidy_help()
@@ -77,7 +88,7 @@ def _root(
 
 # The command list, once: each module defines a function of the command's name and
 # its EPILOG (examples); tests and docs read the list from the app.
-COMMANDS = (validate, show, diff, normalize, ls, explain, rekey, prune)
+COMMANDS = (validate, show, diff, normalize, ls, explain, rekey, prune, review)
 
 for _module in COMMANDS:
     _name = _module.__name__.rsplit(".", 1)[-1]
