@@ -14,7 +14,6 @@ import pytest
 from diff_fixtures import stream_recording, write
 from git_fixtures import TEXT, git, needs_git
 from pty_session import PtySession
-from review_moves import CODE
 
 pytestmark = [
     needs_git,
@@ -33,16 +32,29 @@ def repo(tmp_path: Path) -> Path:
     git(repo, "init", "-q", "-b", "main")
     write(repo / "rec/a.json", stream_recording(TEXT))
     write(repo / "rec/b.json", stream_recording("Bonjour."))
-    write(repo / "rec/c.json", stream_recording("Ciao."))
-    write(repo / "rec/old.json", stream_recording("Moved.", parts=2))
+    write(repo / "rec/c.json", stream_recording("Ciao."))  # removed
+    write(
+        repo / "rec/old.json",
+        {**stream_recording("Moved.", parts=2), "test_id": "tests/test_x.py::test_move"},
+    )
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "recordings")
     write(repo / "rec/a.json", stream_recording(TEXT.replace("Seine", "Loire")))
     write(repo / "rec/b.json", stream_recording("Bonjour.", parts=3, seed=9))  # equivalent
     (repo / "rec/c.json").unlink()
-    write(repo / "rec/d.json", stream_recording("New."))
+    # added: another test's, another request: not c.json moved
+    write(
+        repo / "rec/d.json",
+        {
+            **stream_recording("New.", question="Name a new colour."),
+            "test_id": "tests/test_x.py::test_new",
+        },
+    )
     (repo / "rec/old.json").unlink()
-    write(repo / "rec/new.json", stream_recording("Moved.", parts=4, seed=3))
+    write(
+        repo / "rec/new.json",
+        {**stream_recording("Moved.", parts=4, seed=3), "test_id": "tests/test_x.py::test_move"},
+    )
     return repo
 
 
@@ -54,9 +66,8 @@ def sessions() -> Iterator[list[PtySession]]:
         session.kill()
 
 
-def start(sessions: list[PtySession], repo: Path, *args: str, moves: bool = False) -> PtySession:
-    env = {"SEAM_DIR": str(HERE), "MOVES": "rec/old.json rec/new.json"} if moves else {}
-    session = PtySession(["review", *args], repo, code=CODE if moves else None, env=env)
+def start(sessions: list[PtySession], repo: Path, *args: str) -> PtySession:
+    session = PtySession(["review", *args], repo)
     sessions.append(session)
     return session
 
@@ -78,33 +89,30 @@ def test_accept_reject_skip_one_at_a_time(repo: Path, sessions: list[PtySession]
     before = snapshot(repo)
     session = start(sessions, repo)
     page = session.expect(PROMPT)
-    assert "1 of 6  changed    rec/a.json" in page
+    assert "1 of 5  changed    rec/a.json" in page
     assert "[-Seine.-]{+Loire.+}" in page  # recstack diff's word diff
     session.send("a")
     page = session.expect(PROMPT, 2)
-    assert "kept  rec/a.json" in page and "2 of 6  equivalent rec/b.json" in page
+    assert "kept  rec/a.json" in page and "2 of 5  equivalent rec/b.json" in page
     assert "only ignored fields differ" in page
     session.send("r")
     page = session.expect(PROMPT, 3)
-    assert "restored  rec/b.json" in page and "3 of 6  removed    rec/c.json" in page
+    assert "restored  rec/b.json" in page and "3 of 5  removed    rec/c.json" in page
     assert "deleted: reject brings back HEAD's file" in page
     session.send("s")
     page = session.expect(PROMPT, 4)
-    assert "4 of 6  added      rec/d.json" in page and "new file: reject removes it" in page
+    assert "4 of 5  added      rec/d.json" in page and "new file: reject removes it" in page
     session.send("r")
     session.expect(PROMPT, 5)
     session.send("a")
-    session.expect(PROMPT, 6)
-    session.send("a")
     assert session.wait() == 0
-    assert session.text.splitlines()[-7:] == [
+    assert session.text.splitlines()[-6:] == [
         "kept          changed    rec/a.json",
         "restored      equivalent rec/b.json",
         "skipped       removed    rec/c.json",
         "restored      added      rec/d.json  (removed)",
-        "kept          added      rec/new.json",
-        "kept          removed    rec/old.json",
-        "6 recordings differ from HEAD: 2 restored, 3 kept, 1 skipped",
+        "kept          equivalent rec/old.json -> rec/new.json",
+        "5 recordings differ from HEAD: 2 restored, 2 kept, 1 skipped",
     ]
     after = snapshot(repo)
     assert after["a.json"] == before["a.json"]
@@ -142,7 +150,7 @@ def test_ctrl_c_stops_like_quit_and_says_so(repo: Path, sessions: list[PtySessio
     session.expect(PROMPT)
     session.send("\x03")
     assert session.wait() == 130
-    assert "6 recordings differ from HEAD: 6 skipped; interrupted" in session.text
+    assert "5 recordings differ from HEAD: 5 skipped; interrupted" in session.text
     assert session.text.rstrip().endswith("recstack review: interrupted")
     assert "Traceback" not in session.text
     assert snapshot(repo) == before
@@ -167,7 +175,7 @@ def test_reject_all_that_remain(repo: Path, sessions: list[PtySession]) -> None:
     session.expect(PROMPT, 2)
     session.send("R")
     assert session.wait() == 0
-    assert session.text.splitlines()[-1] == "6 recordings differ from HEAD: 5 restored, 1 kept"
+    assert session.text.splitlines()[-1] == "5 recordings differ from HEAD: 4 restored, 1 kept"
     assert git(repo, "status", "--porcelain") == " M rec/a.json\n"
 
 
@@ -182,14 +190,14 @@ def test_accept_all_that_remain_and_the_keys(repo: Path, sessions: list[PtySessi
     session.expect(PROMPT, 3)
     session.send("A")
     assert session.wait() == 0
-    assert session.text.splitlines()[-1] == "6 recordings differ from HEAD: 6 kept"
+    assert session.text.splitlines()[-1] == "5 recordings differ from HEAD: 5 kept"
     assert snapshot(repo) == before
 
 
 def test_a_moved_recording_is_reviewed_as_one(repo: Path, sessions: list[PtySession]) -> None:
-    session = start(sessions, repo, "rec/new.json", "rec/old.json", moves=True)
+    session = start(sessions, repo, "rec/new.json", "rec/old.json")
     page = session.expect(PROMPT)
-    assert "1 of 1  equivalent rec/new.json" in page
+    assert "1 of 1  moved      rec/old.json -> rec/new.json  (equivalent" in page
     assert "moved from rec/old.json: reject moves it back" in page
     session.send("r")
     assert session.wait() == 0

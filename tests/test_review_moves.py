@@ -1,5 +1,4 @@
-"""`recstack review` in-process: moved recordings (through the seam of
-tests/review_moves.py), files that change after the comparison, restores that fail
+"""`recstack review` in-process: moved recordings (paired by recstack diff), files that change after the comparison, restores that fail
 half-way (undone), and the policies decided item by item."""
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from recstack.reviewing import (
     start_review,
     worktree,
 )
-from review_moves import folding
 
 pytestmark = needs_git
 
@@ -39,7 +37,13 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     git(repo, "init", "-q", "-b", "main")
     write(repo / OLD, stream_recording(TEXT, parts=8))
     write(repo / "rec/answer.json", stream_recording(TEXT))
-    write(repo / "rec/gone.json", stream_recording("Bye."))
+    write(
+        repo / "rec/gone.json",
+        {
+            **stream_recording("Bye.", question="Say goodbye."),
+            "test_id": "tests/test_x.py::test_bye",
+        },
+    )
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "recordings")
     (repo / OLD).unlink()
@@ -50,11 +54,6 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return repo
 
 
-@pytest.fixture
-def moves(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reviewing, "diff_pairs", folding(reviewing.diff_pairs, [(OLD, NEW)]))
-
-
 def head(repo: Path, path: str) -> bytes:
     return git(repo, "show", f"HEAD:{path}").encode()
 
@@ -63,7 +62,7 @@ def item(review: reviewing.Review, path: str) -> reviewing.ReviewItem:
     return next(i for i in review.items if i.path == path)
 
 
-def test_a_moved_recording_is_one_item_standing_for_both_files(repo: Path, moves: None) -> None:
+def test_a_moved_recording_is_one_item_standing_for_both_files(repo: Path) -> None:
     review = start_review()
     assert [(i.path, i.old_path, i.status) for i in review.items] == [
         ("rec/answer.json", None, "changed"),
@@ -78,9 +77,7 @@ def test_a_moved_recording_is_one_item_standing_for_both_files(repo: Path, moves
     ]
 
 
-def test_restore_equivalent_keeps_a_moved_recording_under_its_new_name(
-    repo: Path, moves: None
-) -> None:
+def test_restore_equivalent_keeps_a_moved_recording_under_its_new_name(repo: Path) -> None:
     new_bytes = (repo / NEW).read_bytes()
     review = start_review()
     apply_policy(review, Policy.RESTORE_EQUIVALENT)
@@ -89,7 +86,7 @@ def test_restore_equivalent_keeps_a_moved_recording_under_its_new_name(
     assert (repo / NEW).read_bytes() == new_bytes and not (repo / OLD).exists()
 
 
-def test_rejecting_a_moved_recording_moves_it_back(repo: Path, moves: None) -> None:
+def test_rejecting_a_moved_recording_moves_it_back(repo: Path) -> None:
     review = start_review()
     assert decide(review, item(review, NEW), Decision.REJECT) is Outcome.RESTORED
     assert (repo / OLD).read_bytes() == head(repo, OLD)
@@ -97,7 +94,7 @@ def test_rejecting_a_moved_recording_moves_it_back(repo: Path, moves: None) -> N
     assert git(repo, "status", "--porcelain", "--", "rec/old-name.json", "rec/new-name.json") == ""
 
 
-def test_a_dry_run_of_a_moved_recording_touches_nothing(repo: Path, moves: None) -> None:
+def test_a_dry_run_of_a_moved_recording_touches_nothing(repo: Path) -> None:
     review = start_review(dry_run=True)
     apply_policy(review, Policy.REJECT_ALL)
     assert {i.outcome for i in review.items} == {Outcome.WOULD_RESTORE}
@@ -106,9 +103,7 @@ def test_a_dry_run_of_a_moved_recording_touches_nothing(repo: Path, moves: None)
     assert not (repo / "rec/gone.json").exists()
 
 
-def test_a_move_that_cannot_finish_is_undone(
-    repo: Path, moves: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_move_that_cannot_finish_is_undone(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The old file is written back first; when the new one cannot be removed, the old
     one is removed again: never both, never half."""
     real_unlink = os.unlink
@@ -130,7 +125,7 @@ def test_a_move_that_cannot_finish_is_undone(
     assert review.problems == [moved.problem]
 
 
-def test_a_moved_recording_whose_old_name_came_back_is_left_alone(repo: Path, moves: None) -> None:
+def test_a_moved_recording_whose_old_name_came_back_is_left_alone(repo: Path) -> None:
     review = start_review()
     write(repo / OLD, stream_recording("Written meanwhile."))
     moved = item(review, NEW)
