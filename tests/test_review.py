@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from diff_fixtures import stream_recording, write
-from git_fixtures import GIT_ENV, TEXT, git, make_repo, needs_git
+from git_fixtures import GIT_ENV, TEXT, git, make_repo, needs_git, of_test
 
 from cli_helpers import Result, run_process
 
@@ -104,7 +104,7 @@ def test_reject_all_puts_the_revision_back_and_nothing_else(repo: Path) -> None:
     git(repo, "commit", "-q", "-m", "an executable recording")
     (repo / REC / "gone.json").unlink()
     write(repo / REC / "answer.json", stream_recording("Something else."))
-    write(repo / REC / "fresh" / "new.json", stream_recording("Hi."))
+    write(repo / REC / "fresh" / "new.json", of_test("Hi.", "test_fresh", "Greet me."))
     (repo / "notes.txt").write_text("edited, and no recording\n")
     (repo / REC / "answer.json").chmod(0o600)
     result = review(repo, "--reject-all", "--format", "text")

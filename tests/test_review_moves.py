@@ -1,5 +1,6 @@
-"""`recstack review` in-process: moved recordings (paired by recstack diff), files that change after the comparison, restores that fail
-half-way (undone), and the policies decided item by item."""
+"""`recstack review` in-process: moved recordings (paired by recstack diff), files that
+change after the comparison, restores that fail half-way (undone), and the policies
+decided item by item."""
 
 from __future__ import annotations
 
