@@ -15,12 +15,16 @@ from typing import Any
 import pytest
 
 from recstack import __version__
+from recstack.app import COMMANDS as APP_COMMANDS
 
 from cli_helpers import run, run_process
 from conftest import EXAMPLES
 
 ANSI = re.compile(r"\x1b\[")
-COMMANDS = ("validate", "show", "diff", "normalize")
+# Every command that reads recording paths (review reads a git revision: tests/test_review.py).
+COMMANDS = tuple(
+    name for name in (m.__name__.rsplit(".", 1)[-1] for m in APP_COMMANDS) if name != "review"
+)
 
 BAD_FILES: dict[str, bytes] = {
     "empty.json": b"",
@@ -59,6 +63,10 @@ def _one_line_each(stream: str, folder: Path) -> None:
         ("validate",),
         ("show", "--format", "json"),
         ("normalize", "--check"),
+        ("ls", "--format", "json"),
+        ("explain", os.devnull),
+        ("rekey", "--check"),
+        ("prune", "--stale", "--duplicates"),
     ],
     ids=lambda a: a[0],
 )
@@ -71,7 +79,7 @@ def test_bad_files_get_one_line_each_and_exit_1(args: tuple[str, ...], bad_dir: 
     _one_line_each(output, bad_dir)
     for name in OTHER_JSON:  # found by walking: skipped, counted, not reported
         assert name not in output
-    if args[-1] != "json":  # the summary line counts them
+    if args[-1] != "json":  # the summary line counts them (JSON Lines have no summary)
         assert "3 other JSON files skipped" in output
     explicit = run_process(*args, *(bad_dir / name for name in OTHER_JSON))
     assert explicit.exit_code == 1
@@ -93,8 +101,7 @@ def test_diff_of_bad_files_never_tracebacks(bad_dir: Path, tmp_path: Path) -> No
 @pytest.mark.parametrize("command", COMMANDS)
 def test_missing_path_is_a_usage_error(command: str, tmp_path: Path) -> None:
     missing = tmp_path / "nope.json"
-    args = [command, missing] if command != "diff" else [command, missing, missing]
-    result = run_process(*args)
+    result = run_process(*_args(command, missing))
     assert result.exit_code == 2
     assert "nope.json" in result.stderr
     assert "Traceback" not in result.stderr
@@ -112,6 +119,16 @@ def test_help_has_examples(command: str) -> None:
     assert result.exit_code == 0
     assert "Examples" in result.stdout or "examples" in result.stdout
     assert f"recstack {command}" in result.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_reads_as_words_not_types(command: str) -> None:
+    """No type labels (``<list[str]>``, ``<bool>``) and no braces around a required
+    argument in the usage line."""
+    result = run(command, "--help")
+    usage = next(line for line in result.stdout.splitlines() if "Usage:" in line)
+    assert "{" not in usage and "}" not in usage, usage
+    assert not re.search(r"<(list|bool|int|str|path)\b", result.stdout), result.stdout
 
 
 def test_version_everywhere() -> None:
@@ -181,7 +198,14 @@ def _args(command: str, *paths: Path | str) -> list[str | Path]:
     good = EXAMPLES / "models.json"
     if command == "diff":
         return ["diff", paths[0], good]
-    extra = ["--format", "json"] if command == "show" else ["--check"] * (command == "normalize")
+    extra: list[str] = {
+        "show": ["--format", "json"],
+        "ls": ["--format", "json"],
+        "normalize": ["--check"],
+        "rekey": ["--check"],
+        "explain": [os.devnull],
+        "prune": ["--stale", "--duplicates"],
+    }.get(command, [])
     return [command, *extra, *paths, good]
 
 
@@ -206,6 +230,10 @@ def _handled_the_good_file(command: str, stdout: str) -> None:
         "show": r'^\{"path":',
         "normalize": r"\b([1-9]\d*) unchanged",
         "diff": r"",
+        "ls": r'^\{"path": ".*models\.json"',
+        "explain": r"\b([1-9]\d*) recordings? read",
+        "rekey": r"\b([1-9]\d*) not fixable",
+        "prune": r"\b([1-9]\d*) recordings? read",
     }[command]
     assert re.search(pattern, stdout, re.MULTILINE), stdout
 

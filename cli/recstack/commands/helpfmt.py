@@ -4,7 +4,8 @@ typer (0.26 and later, with its own copy of click) prints a type column in ``--h
 ``<list[str]>`` next to a ``PATH...`` argument and ``<bool>`` next to every flag. The
 first column already names the value (``PATH``, ``FILE``, ``N``), so for arguments and
 flags the type column stays empty. Older typer versions have no such column; there this
-does nothing.
+does nothing. Its usage line writes a required argument as ``{LOG}``: recstack writes
+it bare (``LOG [PATH]...``), as usage lines conventionally do.
 """
 
 from __future__ import annotations
@@ -22,6 +23,16 @@ def tidy_help() -> None:
         return
     if hasattr(argument, "display_type_rich"):
         argument.display_type_rich = lambda self, ctx: None
+    usage_name = getattr(argument, "_usage_display_name", None)
+    if usage_name is not None:
+
+        def bare_when_required(self: Any) -> str:
+            result: str = usage_name(self)
+            if self.required and result.startswith("{"):
+                result = result[1:].replace("}", "", 1)
+            return result
+
+        argument._usage_display_name = bare_when_required
     original = getattr(option, "display_type_rich", None)
     if original is not None:
 
