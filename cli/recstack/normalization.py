@@ -698,19 +698,18 @@ def normalize_paths(
 ) -> NormalizeReport:
     """Normalize the selected files (rewrite them with ``Mode.WRITE``; else only report)."""
     _profile_rules(profile)  # an unknown profile fails here, before any work
-    report = NormalizeReport(
-        profile, mode, unusable=list(selection.problems), vanished=list(selection.vanished)
-    )
     items = [(os.fspath(c.path), c.tree, c.explicit) for c in selection.files]
     work = partial(_job, profile=profile, write=mode is Mode.WRITE)
-    for result in pmap(work, items, jobs=jobs):
-        if result.status is SKIPPED:
-            report.skipped.append(result.path)
-        else:
-            report.results.append(result)
-        if progress is not None:
-            progress(1)
-    empty = selection.nothing_read(len(report.results), len(report.skipped))
-    if empty is not None:
-        report.unusable.append(empty)
-    return report
+    gathered = selection.gather(
+        pmap(work, items, jobs=jobs),
+        skipped=lambda result: result.status is SKIPPED,
+        progress=progress,
+    )
+    return NormalizeReport(
+        profile,
+        mode,
+        gathered.results,
+        gathered.unusable,
+        gathered.skipped,
+        list(selection.vanished),
+    )

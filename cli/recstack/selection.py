@@ -105,9 +105,6 @@ class Selection:
         """Each file (``os.fspath``) -> the folder it was found under."""
         return {os.fspath(c.path): c.tree for c in self.files}
 
-    def is_explicit(self, path: Path | str) -> bool:
-        return any(c.explicit for c in self.files if os.fspath(c.path) == os.fspath(path))
-
 
 class _FileResult(Protocol):
     @property

@@ -231,16 +231,10 @@ def validate_paths(
     schema_arg = str(schema_path) if schema_path else None
     load_schema(schema_arg)  # load before forking, so workers inherit it (and fail early)
     work = [_Job(str(c.path), c.explicit) for c in selection.files]
-    report = ValidationReport(unusable=list(selection.problems), vanished=list(selection.vanished))
     job = partial(_validate_job, settings=_Settings(schema_arg, ignore, fallback_dir))
-    for result in pmap(job, work, jobs=jobs):
-        if result.skipped:
-            report.skipped.append(result.path)
-        else:
-            report.results.append(result)
-        if progress is not None:
-            progress(1)
-    empty = selection.nothing_read(len(report.results), len(report.skipped))
-    if empty is not None:
-        report.unusable.append(empty)
-    return report
+    gathered = selection.gather(
+        pmap(job, work, jobs=jobs), skipped=lambda result: result.skipped, progress=progress
+    )
+    return ValidationReport(
+        gathered.results, gathered.unusable, gathered.skipped, list(selection.vanished)
+    )
