@@ -11,9 +11,9 @@ from typing import Any
 
 from recstack.loading import load_recording
 from recstack.recording import Recording
-from recstack.replay import ReplayStatus, check, replay_key
+from recstack.replay import ReplayStatus, check
 
-from conftest import REAL, SHARED, upstream_bytes
+from conftest import REAL, SHARED
 
 _ROW = re.compile(r"^\| (\S+\.json) \| (\w+) \| (\S+) \|$", re.M)
 
@@ -46,19 +46,6 @@ def real(prefix: str) -> Path:
 
 def recording(path: Path) -> Recording:
     return Recording(str(path), load_recording(path).data)
-
-
-def name_for(data: dict[str, Any]) -> str:
-    """The name replay looks up for this recording today."""
-    key = replay_key(Recording("x.json", data))
-    assert key is not None
-    return key.name
-
-
-def write(path: Path, data: dict[str, Any]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(upstream_bytes(data))
-    return path
 
 
 def found_by_replay(path: Path) -> bool:

@@ -17,8 +17,9 @@ from typing import Any
 
 from recstack.recording import Recording
 from recstack.replay import expected_dirs, replay_key
+from suite_trees import replay_name, write
 
-from conftest import EXAMPLES, SHARED, upstream_bytes
+from conftest import EXAMPLES, SHARED
 
 FALLBACK = "tests/integration/common/recordings"
 
@@ -33,19 +34,6 @@ def request_hash(data: dict[str, Any]) -> str:
     key = replay_key(Recording("x.json", data))
     assert key is not None
     return key.hash
-
-
-def replay_name(data: dict[str, Any]) -> str:
-    """The file name replay opens for this recording's request."""
-    key = replay_key(Recording("x.json", data))
-    assert key is not None
-    return key.name
-
-
-def write(path: Path, data: dict[str, Any]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(upstream_bytes(data))
-    return path
 
 
 def place(

@@ -20,13 +20,13 @@ from recstack.replay import ReplayCause, check
 from rekey_fixtures import (
     found_by_replay,
     load_json,
-    name_for,
     real,
     recording,
     snapshot,
     upstream_repo,
-    write,
 )
+from suite_trees import replay_name as name_for
+from suite_trees import write
 
 from cli_helpers import run
 from conftest import EXAMPLES, upstream_bytes
