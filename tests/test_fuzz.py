@@ -246,7 +246,7 @@ BYTES: dict[str, Callable[[random.Random, bytes], tuple[bytes, str]]] = {
 }
 KINDS = [*STRUCTURAL, *BYTES, "hostile_name"]
 
-COMMANDS = ("validate", "show", "diff", "normalize", "explain", "prune")
+COMMANDS = ("validate", "show", "diff", "normalize", "ls", "explain", "rekey", "prune")
 
 # Crashes the fuzzer found outside the renderers, being fixed elsewhere: a mutant
 # whose only failure matches one of these (exception, deepest recstack frame) makes
@@ -333,6 +333,19 @@ def command_lines(command: str, orig: Path, mut: Path) -> list[list[str]]:
             ["normalize", "-j", "1", "--diff", m],
             ["normalize", "-j", "1", "--check", "-f", "json", m],
             ["normalize", "-j", "1", m],
+        ],
+        # ls: every format, every answer reassembled for --grep, and the statistics.
+        "ls": [
+            ["ls", "-j", "1", "-f", "table", "--grep", "e", m],
+            ["ls", "-j", "1", "-f", "json", m],
+            ["ls", "-j", "1", "--stats", "--by", "model", m],
+        ],
+        # rekey: what would move, then the moves themselves (the mutants' names are no
+        # request hashes, so most are left alone: their requests are still read).
+        "rekey": [
+            ["rekey", "-j", "1", "--diff", m],
+            ["rekey", "-j", "1", "--check", "-f", "json", m],
+            ["rekey", "-j", "1", m],
         ],
         # explain: a miss in each test of the seeds (their recordings listed);
         # prune: a dry run that selects every mutant with a test id.
