@@ -36,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import corpus  # noqa: E402
-from recstack.diffing import Options, compare_bytes  # noqa: E402
+from recstack.diffing.compare import Options, compare_bytes  # noqa: E402
 
 DATA = HERE / ".data" / "diff"
 STREAM_SOURCE = "responses-800a101c42f772a8606b42e00a99aadadcc58756345c43cf2f1b93888acc3230.json"

@@ -88,3 +88,15 @@ def test_corpus_keeps_upstream_names(tmp_path: Path) -> None:
         f"old0/recordings/{name[:12]}.json",
         f"old1/recordings/{name[:12]}.json",
     ]
+
+
+def test_startup_benchmark_needs_no_recordings_and_refuses_what_is_no_checkout(
+    tmp_path: Path,
+) -> None:
+    """bench_startup.py times examples/ only; a --before that is no recstack tree is one
+    line and exit 2, before anything runs."""
+    proc = _run("bench_startup.py", "--before", str(tmp_path), shared=tmp_path / "nowhere")
+    assert (proc.returncode, proc.stdout) == (2, ""), proc.stderr
+    assert proc.stderr == (
+        f"bench_startup.py: {tmp_path}: not a checkout of recstack (no cli/recstack/__init__.py)\n"
+    )

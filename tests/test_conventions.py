@@ -363,6 +363,8 @@ def test_a_device_named_explicitly_is_refused_not_read(command: str, device: str
 def test_jobs_are_capped_at_the_cores(
     command: str, jobs: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import concurrent.futures
+
     import recstack.parallel as parallel
 
     started: list[int] = []
@@ -379,7 +381,8 @@ def test_jobs_are_capped_at_the_cores(
         def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
             pass
 
-    monkeypatch.setattr(parallel, "ProcessPoolExecutor", Pool)
+    # pmap imports the pool class when it starts one (start-up time): patched at its source.
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Pool)
     for side in ("a", "b"):
         (tmp_path / side).mkdir()
         for i in range(parallel.MIN_PARALLEL):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from diff_fixtures import stream_recording, write
-from recstack.diffing import Options, compare_bytes
+from recstack.diffing.compare import Options, compare_bytes
 
 from cli_helpers import run
 

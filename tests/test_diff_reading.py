@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from diff_fixtures import completion, stream_recording, write
-from recstack.diffing import Options, compare_bytes
+from recstack.diffing.compare import Options, compare_bytes
 from recstack.render.diff_markdown import LIMIT
 from recstack.render.textdiff import ADDED_WORDS, REMOVED_WORDS, line_diff
 

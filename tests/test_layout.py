@@ -19,7 +19,7 @@ import pytest
 
 from recstack import layout, loading
 from recstack import normalization as normalizing
-from recstack.diffing import Options, compare_bytes
+from recstack.diffing.compare import Options, compare_bytes
 from recstack.diffing.pairing import compare_pair, pair_files
 from recstack.exactdiff import equal
 from recstack.loading import load, load_recording, parse

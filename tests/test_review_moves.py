@@ -9,18 +9,11 @@ from pathlib import Path
 
 import pytest
 
-import recstack.reviewing as reviewing
 from diff_fixtures import stream_recording, write
 from git_fixtures import GIT_ENV, TEXT, git, needs_git
-from recstack.reviewing import (
-    Decision,
-    Outcome,
-    Policy,
-    apply_policy,
-    decide,
-    start_review,
-    worktree,
-)
+from recstack.reviewing import worktree
+from recstack.reviewing.model import Decision, Outcome, Policy, Review, ReviewItem
+from recstack.reviewing.run import apply_policy, decide, start_review
 
 pytestmark = needs_git
 
@@ -59,7 +52,7 @@ def head(repo: Path, path: str) -> bytes:
     return git(repo, "show", f"HEAD:{path}").encode()
 
 
-def item(review: reviewing.Review, path: str) -> reviewing.ReviewItem:
+def item(review: Review, path: str) -> ReviewItem:
     return next(i for i in review.items if i.path == path)
 
 

@@ -18,23 +18,13 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from recstack.grouping import GroupBy
 from recstack.nodeid import glob_match, test_id_matcher
 from recstack.problems import Problem, RecstackError
 from recstack.replay import DEFAULT_FALLBACK_DIR
 from recstack.replay_rules import looks_like_recording_name, parse_name
 from recstack.selection import Selection
 from recstack.suite import Entry, Scan, grouped, scan
-from recstack.textenum import TextEnum
-
-
-class GroupBy(TextEnum):
-    """What ``--stats --by`` groups the recordings by."""
-
-    DIR = "dir"
-    TEST = "test"
-    ENDPOINT = "endpoint"
-    MODEL = "model"
-    PROVIDER = "provider"
 
 
 def _usage(option: str, message: str) -> RecstackError:

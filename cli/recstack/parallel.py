@@ -15,18 +15,20 @@ reaches the whole process group): the parent, interrupted, terminates them with
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import InvalidStateError, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from types import FrameType
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from recstack.writing import pid_alive, remove_pending_temps
+
+# multiprocessing and ctypes are imported when a pool starts: most runs (a few files)
+# never start one, and these imports take a noticeable part of start-up.
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -64,6 +66,8 @@ def _die_with_parent() -> None:
     """Ask Linux to send this process SIGTERM when its parent dies (elsewhere: nothing)."""
     if not sys.platform.startswith("linux"):
         return
+    import ctypes
+
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
@@ -84,6 +88,9 @@ def _quiet_pool_thread(args: threading.ExceptHookArgs) -> None:
     """While a pool is being stopped, its manager thread may trip over futures that were
     cancelled under it (``InvalidStateError``) or workers gone (``BrokenProcessPool``):
     expected then, and never worth a traceback on the user's terminal."""
+    from concurrent.futures import InvalidStateError
+    from concurrent.futures.process import BrokenProcessPool
+
     if not issubclass(args.exc_type, (InvalidStateError, BrokenProcessPool)):
         _default_excepthook(args)
 
@@ -121,6 +128,8 @@ def pmap(
         return
     if chunksize <= 0:
         chunksize = max(1, min(64, len(items) // (workers * 8)))
+    from concurrent.futures import ProcessPoolExecutor
+
     pool = ProcessPoolExecutor(
         max_workers=workers, initializer=_init_worker, initargs=(os.getpid(),)
     )

@@ -181,8 +181,9 @@ def diff(
     or error; a re-keyed one is moved OLD -> NEW.
     """
     # Imported here, not at the top: the other commands (and --help) need not load them.
-    from recstack.diffing import Options, diff_pairs
+    from recstack.diffing.compare import Options
     from recstack.diffing.gitsource import looks_like_external
+    from recstack.diffing.run import diff_pairs
     from recstack.diffing.sources import pairs_for
     from recstack.fileglob import GlobSet
     from recstack.output import progress

@@ -17,7 +17,7 @@ from recstack.commands.options import (
     format_option,
 )
 from recstack.commands.session import session
-from recstack.listing import GroupBy
+from recstack.grouping import GroupBy
 from recstack.render.ls import FORMATS
 
 EPILOG = """\

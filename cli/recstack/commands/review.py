@@ -105,13 +105,14 @@ def review(
     compares it: untracked recordings count, moved ones are paired. On a terminal each
     recording is shown with its diff and decided with a key; elsewhere, a flag decides.
     """
-    from recstack.diffing import Options
+    from recstack.diffing.compare import Options
     from recstack.fileglob import GlobSet
     from recstack.output import is_terminal
     from recstack.render.review import TerminalScreen
-    from recstack.reviewing import Policy, apply_policy, start_review
     from recstack.reviewing.interactive import review_interactively
     from recstack.reviewing.keys import terminal_keys
+    from recstack.reviewing.model import Policy
+    from recstack.reviewing.run import apply_policy, start_review
 
     with session("review", color=color, config=config, isolated=isolated) as run:
         chosen = [

@@ -19,14 +19,17 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeVar
 
 import typer
 
-from recstack.config import Config, resolve_config
 from recstack.output import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Output, error_line
-from recstack.problems import Problem, RecstackError
-from recstack.selection import Selection, select
+
+# Imported when a command runs, not for --help or --version (start-up time).
+if TYPE_CHECKING:
+    from recstack.config import Config
+    from recstack.problems import Problem
+    from recstack.selection import Selection
 
 R = TypeVar("R", contravariant=True)
 
@@ -67,6 +70,8 @@ class Session:
 
     def select(self, paths: Sequence[str] | None, exclude: Sequence[str] | None) -> Selection:
         """The files to read, from the arguments and the configuration."""
+        from recstack.selection import select
+
         return select(paths, config=self.config, exclude=exclude or (), stdin=self.stdin)
 
     def error(self, message: str) -> None:
@@ -104,6 +109,9 @@ def session(
     isolated: bool = False,
 ) -> Iterator[Session]:
     """Run one command: its configuration and output; a RecstackError is one line, exit 2."""
+    from recstack.config import resolve_config
+    from recstack.problems import RecstackError
+
     try:
         settings = resolve_config(config, isolated=isolated)
         yield Session(command, settings, Output(sys.stdout, color=color), sys.stdin)

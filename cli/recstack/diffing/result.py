@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from recstack.diffing.names import changed_part
-from recstack.problems import Problem
-from recstack.recording import Recording
 from recstack.textenum import TextEnum
+
+# The renderers import this module at start-up (their tables name the statuses): what
+# the functions below need is imported by them.
+if TYPE_CHECKING:
+    from recstack.problems import Problem
 
 
 class DiffStatus(TextEnum):
@@ -68,6 +70,8 @@ class About:
 
 def about(data: Any) -> About:
     """The test id, endpoint and model of a parsed recording (None where unknown)."""
+    from recstack.recording import Recording
+
     rec = Recording("", data if isinstance(data, dict) else {})
     return About(rec.test_id, rec.endpoint, rec.model)
 
@@ -154,6 +158,8 @@ def note_text(change: Change) -> str:
         return f"re-chunked: {change.before} -> {change.after} chunks"
     if change.kind == TEST_ID:
         if isinstance(change.before, str) and isinstance(change.after, str):
+            from recstack.diffing.names import changed_part
+
             return f"test_id {changed_part(change.before, change.after)}"
         before = json.dumps(change.before, ensure_ascii=False)
         after = json.dumps(change.after, ensure_ascii=False)

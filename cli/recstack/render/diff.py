@@ -22,10 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from recstack.diffing.names import short_test_id
-from recstack.diffing.repeated import RepeatedGroup, group_repeated
 from recstack.diffing.result import (
     ADDED,
     CHANGED,
@@ -45,13 +43,14 @@ from recstack.diffing.result import (
     note_text,
     summarize,
 )
-from recstack.diffing.vectors import EMBEDDING, describe
 from recstack.inert import inert, inert_json, inert_line
-from recstack.jsonnumbers import dumps_text
 from recstack.output import Output
 from recstack.render.common import plural, run_notes
 from recstack.render.jsontext import json_text
-from recstack.render.textdiff import Line, line_diff, word_diff
+
+if TYPE_CHECKING:  # imported by the functions that use them (start-up time)
+    from recstack.diffing.repeated import RepeatedGroup
+    from recstack.render.textdiff import Line
 
 SUMMARY_ORDER = (CHANGED, ADDED, REMOVED, ERROR, EQUIVALENT, SAME)
 STATUS_STYLE = {
@@ -95,6 +94,8 @@ def short_json(value: Any, limit: int = MAX_VALUE) -> str:
 
 def about_text(about: About) -> str:
     """``test_chat.py::test_x[p] · /v1/chat/completions · llama3.2:3b`` (what is known)."""
+    from recstack.diffing.names import short_test_id
+
     parts = [short_test_id(about.test_id)] if about.test_id else []
     parts += [part for part in (about.endpoint, about.model) if part]
     return " · ".join(inert_line(part) for part in parts)
@@ -124,6 +125,9 @@ def told_above(item: FileDiff, left: list[Change]) -> bool:
 
 def change_body(change: Change) -> list[Line]:
     """The lines under a change's heading."""
+    from recstack.diffing.vectors import EMBEDDING, describe
+    from recstack.render.textdiff import line_diff, word_diff
+
     before, after = change.before, change.after
     if change.kind == TEXT and isinstance(before, str) and isinstance(after, str):
         if "\n" not in before and "\n" not in after:
@@ -216,6 +220,8 @@ class Layout:
 
 
 def layout(report: DiffReport) -> Layout:
+    from recstack.diffing.repeated import group_repeated
+
     files = report.files
     grouped = group_repeated(files)
     out = Layout(grouped.groups)
@@ -292,6 +298,8 @@ def to_json(report: DiffReport) -> dict[str, Any]:
 
 def render_json(report: DiffReport, out: Output) -> None:
     """The JSON report; lone surrogates and C1 controls as ``\\uXXXX`` escapes."""
+    from recstack.jsonnumbers import dumps_text
+
     text = dumps_text(to_json(report), indent=2, ensure_ascii=False, default=str)
     out.write(inert_json(text) + "\n")
 

@@ -9,24 +9,31 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from recstack.explaining import FOUND, ExplainReport, Explanation, Verdict
 from recstack.inert import inert_json
 from recstack.output import Output
 from recstack.render.common import plural, run_notes
 from recstack.render.normalize import Line, emit
 
+if TYPE_CHECKING:  # the library is imported by the functions that use it (start-up time)
+    from recstack.explaining import ExplainReport, Explanation, Verdict
+
 SHOWN_CANDIDATES = 5  # recordings listed per miss in text (JSON lists them all)
 
-_STYLE = {
-    Verdict.NOT_SEEN: "magenta",
-    Verdict.MISPLACED: "yellow",
-    Verdict.MISNAMED: "yellow",
-    Verdict.REQUEST_CHANGED: "cyan",
-    Verdict.TEST_RENAMED: "cyan",
-    Verdict.NEW_TEST: "red",
-    Verdict.NOT_RECORDED: "red",
-}
+
+def verdict_style(verdict: Verdict) -> str:
+    from recstack.explaining import Verdict
+
+    return {
+        Verdict.NOT_SEEN: "magenta",
+        Verdict.MISPLACED: "yellow",
+        Verdict.MISNAMED: "yellow",
+        Verdict.REQUEST_CHANGED: "cyan",
+        Verdict.TEST_RENAMED: "cyan",
+        Verdict.NEW_TEST: "red",
+        Verdict.NOT_RECORDED: "red",
+    }[verdict]
 
 
 def log_name(report: ExplainReport) -> str:
@@ -42,11 +49,13 @@ def _request(item: Explanation) -> str:
 
 def explanation_lines(report: ExplainReport, item: Explanation) -> list[Line]:
     """The lines of one miss: where, what was asked, the verdict, the recordings, the fix."""
+    from recstack.explaining import FOUND
+
     miss = item.miss
     lines: list[Line] = [
         (f"{log_name(report)}:{miss.line}: {miss.test_id or '(no test)'}", "bold"),
         (f"  miss: {_request(item)}", ""),
-        (f"  {item.verdict}: {item.reason}", _STYLE[item.verdict]),
+        (f"  {item.verdict}: {item.reason}", verdict_style(item.verdict)),
     ]
     if item.verdict not in FOUND:
         lines.append((f"  replay looked for {item.looked_for} in {', '.join(item.looked_in)}", ""))
@@ -69,6 +78,8 @@ def explanation_lines(report: ExplainReport, item: Explanation) -> list[Line]:
 
 def summary_line(report: ExplainReport) -> str:
     """``N misses: counts by verdict; R recordings read[, notes]``."""
+    from recstack.explaining import Verdict
+
     scan = report.scan
     read = plural(len(scan.entries), "recording") + " read"
     notes = [*run_notes(scan.skipped, scan.vanished)]
@@ -99,6 +110,8 @@ def render_text(report: ExplainReport, out: Output) -> None:
 
 
 def render_json(report: ExplainReport, out: Output) -> None:
+    from recstack.explaining import Verdict
+
     scan = report.scan
     summary = {verdict.value: report.count(verdict) for verdict in Verdict}
     document = {

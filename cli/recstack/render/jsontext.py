@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from recstack.inert import inert_json
-from recstack.jsonnumbers import dumps_text
 
 TOO_DEEP = "[nested too deeply to show]"
 
@@ -17,6 +16,8 @@ def json_text(value: Any, *, indent: int | None = None) -> str:
     A value nested deeper than Python can serialize is shown as :data:`TOO_DEEP`; a
     value that is not JSON (never from a parsed file) as its ``repr``.
     """
+    from recstack.jsonnumbers import dumps_text  # orjson, decimal: not for --help
+
     try:
         text = dumps_text(value, indent=indent, ensure_ascii=False)
     except RecursionError:

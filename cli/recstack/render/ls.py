@@ -17,23 +17,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recstack.inert import inert_json, inert_line
-from recstack.listing import Group, Listing, Stats
-from recstack.nodeid import head_line
 from recstack.output import Output
 from recstack.render.common import plural, run_notes
-from recstack.replay import ReplayStatus
-from recstack.suite import Entry
+
+if TYPE_CHECKING:  # the library is imported by the functions that use it (start-up time)
+    from recstack.listing import Group, Listing, Stats
+    from recstack.suite import Entry
 
 COLUMNS = ("PATH", "TEST", "ENDPOINT", "MODEL", "STREAM", "SIZE", "REPLAY", "WHY")
 STATS_COLUMNS = ("RECORDINGS", "STREAMED", "CHUNKS", "SIZE", "STALE", "EXCEPTIONS")
-_STATUS_STYLE = {
-    ReplayStatus.OK: "green",
-    ReplayStatus.STALE: "red",
-    ReplayStatus.UNKNOWN: "yellow",
-}
 
 
 def human_size(size: int) -> str:
@@ -91,6 +86,8 @@ def group_cells(group: Group) -> list[str]:
 
 def summary(report: Listing) -> str:
     """``N recordings (S stale, U unknown)[ of R read][; notes]``."""
+    from recstack.replay import ReplayStatus
+
     entries = report.entries
     stale = sum(entry.stale for entry in entries)
     unknown = sum(entry.replay is ReplayStatus.UNKNOWN for entry in entries)
@@ -164,13 +161,21 @@ def render_table(report: Listing, out: Output) -> None:
         out.write(table + summary(report) + "\n")
         return
     if rows:
+        from recstack.nodeid import head_line
+        from recstack.replay import ReplayStatus
+
+        styles = {
+            ReplayStatus.OK: "green",
+            ReplayStatus.STALE: "red",
+            ReplayStatus.UNKNOWN: "yellow",
+        }
         whole = [COLUMNS.index(name) for name in ("STREAM", "SIZE", "REPLAY")]
         table = _rich_table(COLUMNS, right, whole)
         test, replay = COLUMNS.index("TEST"), COLUMNS.index("REPLAY")
         for entry, cells in zip(report.entries, rows, strict=True):
             if entry.test_id:  # pytest's short name: the table is for reading
                 cells[test] = inert_line(head_line(entry.test_id))
-            table.add_row(*_texts(cells, {replay: _STATUS_STYLE[entry.replay]}))
+            table.add_row(*_texts(cells, {replay: styles[entry.replay]}))
         out.console.print(table)
     out.console.print(_plain(summary(report)), style="bold")
 

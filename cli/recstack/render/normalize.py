@@ -8,21 +8,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recstack.inert import inert_json, inert_line
-from recstack.normalization import CHANGED, ERROR, UNCHANGED, Mode, NormalizeResult, Rewrite
-from recstack.normalization import NormalizeReport as Report
 from recstack.output import Output
 from recstack.render.common import plural, run_notes
 from recstack.render.jsontext import json_text
 from recstack.volatile import PROFILES, RULES, VolatileRule
+
+if TYPE_CHECKING:  # the library is imported by the functions that use it (start-up time)
+    from recstack.normalization import Mode, NormalizeResult, Rewrite
+    from recstack.normalization import NormalizeReport as Report
 
 _MAX_VALUE = 60
 
 
 def summary_line(report: Report) -> str:
     """``C changed, U unchanged, R renamed-recording mismatches, E errors[, notes]``."""
+    from recstack.normalization import CHANGED, ERROR, UNCHANGED, Mode
+
     verb = "changed" if report.mode is Mode.WRITE else "would change"
     parts = [
         f"{report.count(CHANGED)} {verb}",
@@ -37,6 +41,8 @@ def summary_line(report: Report) -> str:
 
 
 def summary_dict(report: Report) -> dict[str, int]:
+    from recstack.normalization import CHANGED, ERROR, UNCHANGED
+
     return {
         "changed": report.count(CHANGED),
         "unchanged": report.count(UNCHANGED),
@@ -78,6 +84,8 @@ Line = tuple[str, str]  # (text, rich style; "" for none)
 
 def result_lines(results: Sequence[NormalizeResult], mode: Mode) -> list[Line]:
     """Per-file lines: changed files (with their fields, or a compact diff), renames."""
+    from recstack.normalization import CHANGED, Mode
+
     lines: list[Line] = []
     for result in results:
         if result.status == CHANGED:
@@ -109,6 +117,8 @@ def emit(out: Output, lines: Sequence[Line]) -> None:
 
 def render_text(report: Report, out: Output) -> None:
     """Per-file lines (problems go to stderr), then the summary line."""
+    from recstack.normalization import CHANGED, ERROR, Mode
+
     style = "red" if report.count(ERROR) or report.unusable else "green"
     if report.mode is not Mode.WRITE and report.count(CHANGED):
         style = "yellow"

@@ -9,20 +9,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from recstack.inert import inert_json
 from recstack.output import Output
-from recstack.pruning import Kept, PruneItem, PruneReport, Reason, test_group
 from recstack.render.common import plural, run_notes
 from recstack.render.normalize import Line, emit
 
-_KEPT = {
-    Kept.SHARED: "shared (a key without its test id)",
-    Kept.NAMED_BY_A_TEST: "named by a known test",
-    Kept.OPENED_TOO: "opened by replay too",
-    Kept.UNJUDGED: "not judged by replay",
-    Kept.CHANGED: "changed since read",
-}
+if TYPE_CHECKING:  # the library is imported by the functions that use it (start-up time)
+    from recstack.pruning import Kept, PruneItem, PruneReport
 
 
 def size_text(count: int) -> str:
@@ -39,6 +34,8 @@ def _verb(report: PruneReport, item: PruneItem) -> str:
 
 def file_lines(report: PruneReport) -> list[Line]:
     """The recordings that go, under the test each belongs to."""
+    from recstack.pruning import test_group
+
     groups: dict[str, list[PruneItem]] = {}
     for item in report.files:
         groups.setdefault(test_group(item.test_id), []).append(item)
@@ -53,6 +50,8 @@ def file_lines(report: PruneReport) -> list[Line]:
 
 def summary_line(report: PruneReport) -> str:
     """What goes (or went), how much, what was kept for safety, what to do next."""
+    from recstack.pruning import Kept, Reason
+
     counts = ", ".join(
         plural(report.count(reason), reason, "duplicates" if reason is Reason.DUPLICATE else reason)
         for reason in Reason
@@ -69,7 +68,7 @@ def summary_line(report: PruneReport) -> str:
     else:
         head = f"would delete {plural(len(report.files), 'recording')} ({size}): {counts}"
     parts = [head, f"{plural(len(report.scan.entries), 'recording')} read"]
-    kept = [f"{report.kept_count(why)} {_KEPT[why]}" for why in Kept if report.kept_count(why)]
+    kept = [f"{report.kept_count(why)} {kept_text(why)}" for why in Kept if report.kept_count(why)]
     if kept:
         parts.append("kept for safety: " + ", ".join(kept))
     parts += run_notes(report.scan.skipped, report.scan.vanished)
@@ -85,6 +84,18 @@ def summary_line(report: PruneReport) -> str:
     return text
 
 
+def kept_text(why: Kept) -> str:
+    from recstack.pruning import Kept
+
+    return {
+        Kept.SHARED: "shared (a key without its test id)",
+        Kept.NAMED_BY_A_TEST: "named by a known test",
+        Kept.OPENED_TOO: "opened by replay too",
+        Kept.UNJUDGED: "not judged by replay",
+        Kept.CHANGED: "changed since read",
+    }[why]
+
+
 def render_text(report: PruneReport, out: Output) -> None:
     """The recordings grouped by test (problems go to stderr), then the summary."""
     style = "yellow" if report.files and not report.apply else "green"
@@ -94,6 +105,8 @@ def render_text(report: PruneReport, out: Output) -> None:
 
 
 def summary_dict(report: PruneReport) -> dict[str, object]:
+    from recstack.pruning import Kept, Reason
+
     return {
         "files": len(report.files),
         "bytes": sum(item.bytes for item in report.files),

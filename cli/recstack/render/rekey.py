@@ -10,32 +10,17 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recstack.inert import inert_json
-from recstack.normalization import Mode
 from recstack.output import Output
-from recstack.rekeying import (
-    CONFLICT,
-    ERROR,
-    MERGED,
-    RENAMED,
-    REWRITTEN,
-    UNFIXABLE,
-    RekeyReport,
-    RekeyResult,
-    RekeyStatus,
-)
 from recstack.render.common import plural, run_notes
 from recstack.render.jsontext import json_text
 from recstack.render.normalize import Line, emit, value_text
 
-# status -> (verb when done, verb when only checked)
-_VERBS: dict[RekeyStatus, tuple[str, str]] = {
-    RENAMED: ("renamed", "would rename"),
-    MERGED: ("merged", "would merge"),
-    REWRITTEN: ("rewrote", "would rewrite"),
-}
+if TYPE_CHECKING:  # the library is imported by the functions that use it (start-up time)
+    from recstack.normalization import Mode
+    from recstack.rekeying import RekeyReport, RekeyResult
 
 
 def _why(result: RekeyResult) -> str:
@@ -53,7 +38,15 @@ def _new_path(result: RekeyResult) -> str:
 
 
 def _move_line(result: RekeyResult, mode: Mode) -> str:
-    verb = _VERBS[result.status][0 if mode is Mode.WRITE else 1]
+    from recstack.normalization import Mode
+    from recstack.rekeying import MERGED, RENAMED, REWRITTEN
+
+    verbs = {  # status -> (verb when done, verb when only checked)
+        RENAMED: ("renamed", "would rename"),
+        MERGED: ("merged", "would merge"),
+        REWRITTEN: ("rewrote", "would rewrite"),
+    }
+    verb = verbs[result.status][0 if mode is Mode.WRITE else 1]
     if result.status is REWRITTEN:
         return f"{verb} {result.path}: test id only (its name and folder stay)"
     if result.status is MERGED:
@@ -82,10 +75,13 @@ def _detail_lines(result: RekeyResult) -> list[Line]:
 
 
 def result_lines(report: RekeyReport) -> list[Line]:
+    from recstack.normalization import Mode
+    from recstack.rekeying import CONFLICT, MOVES, UNFIXABLE
+
     lines: list[Line] = []
     for result in report.results:
         status = result.status
-        if status in _VERBS:
+        if status in MOVES:
             style = "bold" if report.mode is Mode.DIFF else ""
             lines.append((_move_line(result, report.mode), style))
             if report.mode is Mode.DIFF:
@@ -100,6 +96,9 @@ def result_lines(report: RekeyReport) -> list[Line]:
 
 
 def summary_line(report: RekeyReport) -> str:
+    from recstack.normalization import Mode
+    from recstack.rekeying import CONFLICT, ERROR, MERGED, RENAMED, REWRITTEN, UNFIXABLE
+
     done = report.mode is Mode.WRITE
     parts = [
         f"{report.count(RENAMED)} {'renamed' if done else 'to rename'}",
@@ -117,6 +116,8 @@ def summary_line(report: RekeyReport) -> str:
 
 
 def summary_dict(report: RekeyReport) -> dict[str, int]:
+    from recstack.rekeying import CONFLICT, ERROR, MERGED, RENAMED, REWRITTEN, UNFIXABLE
+
     return {
         "renamed": report.count(RENAMED),
         "merged": report.count(MERGED),
@@ -132,10 +133,13 @@ def summary_dict(report: RekeyReport) -> dict[str, int]:
 
 def render_text(report: RekeyReport, out: Output) -> None:
     """Per-file lines (problems go to stderr), then the summary line."""
+    from recstack.normalization import Mode
+    from recstack.rekeying import CONFLICT, ERROR, MOVES
+
     style = "green"
     if report.count(CONFLICT) or report.count(ERROR) or report.unusable:
         style = "red"
-    elif report.mode is not Mode.WRITE and any(r.status in _VERBS for r in report.results):
+    elif report.mode is not Mode.WRITE and any(r.status in MOVES for r in report.results):
         style = "yellow"
     emit(out, [*result_lines(report), (summary_line(report), style)])
 

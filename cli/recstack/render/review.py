@@ -9,17 +9,17 @@ under a progress line ("3 of 12"). Paths and the revision's name are shown inert
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recstack.diffing.result import ADDED, REMOVED
 from recstack.inert import inert, inert_json, inert_line
-from recstack.jsonnumbers import dumps_text
 from recstack.output import Output
 from recstack.render.common import plural, run_notes
 from recstack.render.diff import STATUS_STYLE, file_lines
-from recstack.render.textdiff import Line
-from recstack.reviewing.interactive import KEYS
 from recstack.reviewing.model import OUTCOMES, Outcome, Review, ReviewItem
+
+if TYPE_CHECKING:
+    from recstack.render.textdiff import Line
 
 LABELS = {
     Outcome.KEPT: "kept",
@@ -162,6 +162,8 @@ def to_json(review: Review) -> dict[str, Any]:
 
 def render_json(review: Review, out: Output) -> None:
     """The JSON report; lone surrogates and C1 controls as ``\\uXXXX`` escapes."""
+    from recstack.jsonnumbers import dumps_text
+
     text = dumps_text(to_json(review), indent=2, ensure_ascii=False, default=str)
     out.write(inert_json(text) + "\n")
 
@@ -212,6 +214,8 @@ class TerminalScreen:
         self.out.flush()
 
     def keys(self) -> None:
+        from recstack.reviewing.interactive import KEYS
+
         revision = revision_name(self.review)
         lines: list[Line] = [[]]
         for key, meaning in KEYS:

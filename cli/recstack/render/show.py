@@ -27,36 +27,19 @@ import math
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, Protocol
 
-import orjson
-
 from recstack.inert import inert, inert_json, inert_line
-from recstack.jsonnumbers import dumps, dumps_text
 from recstack.output import Output
-from recstack.reassembly import Answer
 from recstack.render import markdown as md
 from recstack.render.common import plural, run_notes
-from recstack.render.show_view import (
-    AnswerText,
-    Block,
-    Body,
-    Embeddings,
-    Error,
-    Heading,
-    ModelTable,
-    Note,
-    Reasoning,
-    Refusal,
-    ToolCall,
-    Usage,
-    View,
-    answer_blocks,
-    build_view,
-)
-from recstack.render.wrap import expand_tabs, wrap_spans
-from recstack.showing import ShowReport
 
-if TYPE_CHECKING:  # rich is imported when styled output is asked for: it is slow to load
+# Imported by the functions that use them: rich is slow to load, and the view (a dozen
+# data classes) is only needed to show something, not for --help.
+if TYPE_CHECKING:
     from rich.text import Text
+
+    from recstack.reassembly.answer import Answer
+    from recstack.render.show_view import Block, ModelTable, View
+    from recstack.showing import ShowReport
 
 Span = tuple[str, str]  # (inert text, rich style; "" for none)
 
@@ -96,6 +79,10 @@ def json_line(answer: Answer) -> str:
     integers beyond 64 bits): those objects are written by :mod:`json` instead, with
     infinities as null as orjson writes them.
     """
+    import orjson
+
+    from recstack.jsonnumbers import dumps, dumps_text
+
     document = answer_dict(answer)
     try:
         line = dumps(document, option=orjson.OPT_NON_STR_KEYS).decode()
@@ -133,26 +120,28 @@ def render_json(report: ShowReport, out: Output, *, full: bool = False) -> None:
 
 def text_lines(blocks: list[Block]) -> list[str]:
     """What a reviewer needs of an answer, as inert lines (newlines inside kept)."""
+    from recstack.render import show_view
+
     lines: list[str] = []
     for block in blocks:
-        if isinstance(block, Heading):
+        if isinstance(block, show_view.Heading):
             if block.many:
                 lines.append(f"choice {block.index}")
-        elif isinstance(block, (AnswerText, Body)):
+        elif isinstance(block, (show_view.AnswerText, show_view.Body)):
             lines.append(inert(block.text))
-        elif isinstance(block, Refusal):
+        elif isinstance(block, show_view.Refusal):
             lines.append(inert(f"refusal: {block.text}"))
-        elif isinstance(block, ToolCall):
+        elif isinstance(block, show_view.ToolCall):
             lines.append(f"tool call {block.index}: {inert_line(block.name)}")
             if block.arguments:
                 lines.append(inert(block.arguments))
-        elif isinstance(block, Error):
+        elif isinstance(block, show_view.Error):
             lines.append(inert(f"error: {block.summary}"))
             if block.message:
                 lines.append(inert(block.message))
-        elif isinstance(block, Embeddings):
+        elif isinstance(block, show_view.Embeddings):
             lines.append(f"embeddings: {block.count} × {block.dimensions}")
-        elif isinstance(block, ModelTable):
+        elif isinstance(block, show_view.ModelTable):
             lines.append(f"{plural(len(block.rows), 'model')}:" if block.rows else "models: none")
             lines += ["  " + inert_line(row[0]) for row in block.rows]
     return lines
@@ -162,6 +151,8 @@ def render_text(report: ShowReport, out: Output, *, full: bool = False) -> None:
     """Each recording's lines (one empty line when it has none); with several
     recordings, each under ``==> PATH <==``, a blank line between them. Nothing is
     ever cut (``full`` changes nothing)."""
+    from recstack.render.show_view import answer_blocks
+
     shown = [s.answer for s in report.shown if s.answer is not None]
     parts = []
     for answer in shown:
@@ -251,33 +242,35 @@ def _cells(text: str) -> int:
 
 
 def _block_spans(out: _Spans, block: Block) -> None:
-    if isinstance(block, Heading):
+    from recstack.render import show_view
+
+    if isinstance(block, show_view.Heading):
         out.line(inert(block.text), "bold")
-    elif isinstance(block, Reasoning):
+    elif isinstance(block, show_view.Reasoning):
         quoted = "\n".join("│ " + line for line in block.text.split("\n"))
         out.line(inert(quoted), "dim italic")
-    elif isinstance(block, (AnswerText, Body)):
+    elif isinstance(block, (show_view.AnswerText, show_view.Body)):
         out.line(inert(block.text))
-    elif isinstance(block, Refusal):
+    elif isinstance(block, show_view.Refusal):
         out.line(inert(f"refusal: {block.text}"), "red")
-    elif isinstance(block, ToolCall):
+    elif isinstance(block, show_view.ToolCall):
         out.add(f"tool call {block.index}: ", "bold")
         out.add(inert_line(block.name), "bold magenta")
         if block.id:
             out.add(f"  ({inert_line(block.id)})", "dim")
         out.line("")
         out.line(inert(block.arguments), "green")
-    elif isinstance(block, Embeddings):
+    elif isinstance(block, show_view.Embeddings):
         out.line(f"embeddings: {block.count} × {block.dimensions}")
-    elif isinstance(block, ModelTable):
+    elif isinstance(block, show_view.ModelTable):
         out.table(block)
-    elif isinstance(block, Error):
+    elif isinstance(block, show_view.Error):
         out.line(inert(f"error: {block.summary}"), "bold red")
         if block.message:
             out.line(inert(block.message), "red")
-    elif isinstance(block, Usage):
+    elif isinstance(block, show_view.Usage):
         out.line(inert(f"usage: {block.text}"), "cyan")
-    elif isinstance(block, Note):
+    elif isinstance(block, show_view.Note):
         out.line(inert(f"note: {block.text}"), "yellow")
 
 
@@ -308,6 +301,8 @@ def view_spans(view: View, width: int | None = None) -> list[Span]:
 
 
 def _plain(spans: list[Span]) -> str:
+    from recstack.render.wrap import expand_tabs
+
     return "".join(text for text, _ in expand_tabs(spans))  # tabs laid out as rich does
 
 
@@ -327,6 +322,9 @@ def _rich_text(spans: list[Span]) -> Text:
 
 def render_rich(report: ShowReport, out: Output, *, full: bool = False) -> None:
     """The view of each recording, then what the run skipped (if anything)."""
+    from recstack.render.show_view import build_view
+    from recstack.render.wrap import expand_tabs, wrap_spans
+
     views = (build_view(shown, full=full) for shown in report.shown)
     notes = run_notes(report.skipped, report.vanished)
     if not out.styled:
@@ -357,9 +355,11 @@ def _indent(text: str) -> str:
 
 
 def _markdown_block(block: Block) -> list[str]:
-    if isinstance(block, Heading):
+    from recstack.render import show_view
+
+    if isinstance(block, show_view.Heading):
         return [f"_{md.text(block.text)}_", ""]
-    if isinstance(block, Reasoning):
+    if isinstance(block, show_view.Reasoning):
         return [
             "<details><summary>reasoning</summary>",
             "",
@@ -368,11 +368,11 @@ def _markdown_block(block: Block) -> list[str]:
             "</details>",
             "",
         ]
-    if isinstance(block, AnswerText):
+    if isinstance(block, show_view.AnswerText):
         return [md.fence(block.text), ""]
-    if isinstance(block, Refusal):
+    if isinstance(block, show_view.Refusal):
         return [f"**refusal:** {md.text(block.text)}", ""]
-    if isinstance(block, ToolCall):
+    if isinstance(block, show_view.ToolCall):
         ident = f" ({md.code(block.id)})" if block.id else ""
         lang = "json" if block.is_json else ""
         return [
@@ -381,16 +381,16 @@ def _markdown_block(block: Block) -> list[str]:
             md.fence(block.arguments, lang),
             "",
         ]
-    if isinstance(block, Embeddings):
+    if isinstance(block, show_view.Embeddings):
         return [f"embeddings: {block.count} × {block.dimensions}", ""]
-    if isinstance(block, ModelTable):
+    if isinstance(block, show_view.ModelTable):
         return _markdown_models(block)
-    if isinstance(block, Body):
+    if isinstance(block, show_view.Body):
         return [md.fence(block.text, "json"), ""]
-    if isinstance(block, Error):
+    if isinstance(block, show_view.Error):
         message = ["", md.fence(block.message)] if block.message else []
         return [f"**error:** {md.text(block.summary)}", *message, ""]
-    if isinstance(block, Usage):
+    if isinstance(block, show_view.Usage):
         return [f"usage: {md.code(block.text)}", ""]
     return [f"> note: {md.text(block.text)}"]
 
@@ -428,6 +428,8 @@ def markdown(view: View) -> str:
 
 
 def render_markdown(report: ShowReport, out: Output, *, full: bool = False) -> None:
+    from recstack.render.show_view import build_view
+
     views = "".join(markdown(build_view(shown, full=full)) for shown in report.shown)
     notes = "".join(f"_{md.text(note)}_\n" for note in run_notes(report.skipped, report.vanished))
     out.write(views + notes)

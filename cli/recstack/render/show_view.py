@@ -12,13 +12,14 @@ Pure data: recording text is kept as it is here; each printer makes it inert
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from recstack.loading import parse_embedded
-from recstack.reassembly import Answer, Choice, ErrorInfo
 from recstack.render.jsontext import json_text
-from recstack.request_summary import Message, value_text
-from recstack.showing import Shown
+
+if TYPE_CHECKING:
+    from recstack.reassembly.answer import Answer, Choice, ErrorInfo
+    from recstack.request_summary import Message
+    from recstack.showing import Shown
 
 # Truncation of the request (and of non-answer bodies) unless --full.
 MAX_MESSAGES = 6
@@ -163,6 +164,8 @@ def pretty_arguments(arguments: str | None) -> tuple[str, bool]:
     """Pretty JSON of tool-call arguments, or the raw string (False) when not JSON."""
     if arguments is None:
         return "", False
+    from recstack.loading import parse_embedded
+
     try:
         return json_text(parse_embedded(arguments), indent=2), True
     except (ValueError, RecursionError):  # not JSON, or nested too deeply to pretty-print
@@ -190,6 +193,8 @@ def model_columns(models: list[dict[str, Any]]) -> list[str]:
 
 
 def model_table(models: list[dict[str, Any]]) -> ModelTable:
+    from recstack.request_summary import value_text
+
     if not models:
         return ModelTable(("id",), ())
     columns = model_columns(models)
@@ -265,6 +270,8 @@ def header_rows(shown: Shown, answer: Answer) -> list[tuple[str, str]]:
 
 def build_view(shown: Shown, *, full: bool) -> View:
     """The view of a shown recording (one with an answer)."""
+    from recstack.request_summary import Message
+
     answer = shown.answer
     assert answer is not None, "only recordings with an answer have a view"
     view = View(title=answer.meta.path, header=header_rows(shown, answer))

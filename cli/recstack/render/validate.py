@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from recstack.inert import inert_line
 from recstack.output import Output
-from recstack.problems import Problem
 from recstack.render.common import plural, run_notes
-from recstack.validation import ValidationReport
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported by the functions that use them (start-up time)
     from rich.text import Text
+
+    from recstack.problems import Problem
+    from recstack.validation import ValidationReport
 
 ENTRY_KEYS = ("path", "line", "column", "pointer", "message", "rule")
 

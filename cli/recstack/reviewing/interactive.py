@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from recstack.reviewing import decide
 from recstack.reviewing.keys import EOF, ESC
 from recstack.reviewing.model import Decision, Outcome, Review, ReviewItem
+from recstack.reviewing.run import decide
 
 KEYS: tuple[tuple[str, str], ...] = (
     ("a", "accept: keep the new file"),

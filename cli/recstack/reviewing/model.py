@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from recstack.diffing.result import EQUIVALENT, SAME, DiffReport, DiffStatus, FileDiff
-from recstack.problems import Problem
 from recstack.textenum import TextEnum
+
+if TYPE_CHECKING:
+    from recstack.problems import Problem
 
 
 class Decision(TextEnum):
