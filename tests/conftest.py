@@ -136,6 +136,18 @@ def upstream_tree(real_dir: Path, tmp_path: Path) -> dict[str, Path]:
 FUZZ_DEFAULT = 5  # mutants per mutation kind in an ordinary run
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile recstack's modules once, as an installation does: the suite runs
+    ``recstack`` a few hundred times in fresh processes, and with
+    PYTHONDONTWRITEBYTECODE set (or an editable install never compiled) each of them
+    would compile every module it imports again."""
+    if hasattr(config, "workerinput"):  # an xdist worker: the controller did it
+        return
+    import compileall
+
+    compileall.compile_dir(ROOT / "cli" / "recstack", quiet=2)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--fuzz",
