@@ -103,7 +103,9 @@ MARK = "@@recstack-transcript-step@@"
 def _script(steps: list[Step], fake_tmp: str) -> str:
     """One bash script for the whole block (state such as ``$?`` carries over), each
     step's output ended by a marker line."""
-    parts = []
+    # A cd that fails ends the script: the steps after it would run in the checkout
+    # and could write into it.
+    parts = ['cd() { builtin cd "$@" || { echo "transcript: cd $* failed" >&2; exit 97; }; }']
     for step in steps:
         command = step.command.replace("/tmp/", fake_tmp)
         parts.append(f"{command}\n__rc=$?; printf '\\n%s\\n' '{MARK}' >&2; (exit $__rc)")
