@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -12,7 +11,6 @@ import pytest
 from recstack import jsonnumbers
 from recstack.loading import (
     MAX_DEPTH,
-    discover,
     load,
     load_recording,
     parse,
@@ -75,23 +73,6 @@ def test_missing_and_directory_are_io_problems(tmp_path: Path) -> None:
         load(tmp_path / "nope.json")
     with pytest.raises(RecstackError, match="is a directory"):
         load(tmp_path)
-
-
-def test_discover_files_dirs_stdin_and_missing(tmp_path: Path) -> None:
-    (tmp_path / "a").mkdir()
-    (tmp_path / "a" / "2.json").write_text("{}")
-    (tmp_path / "a" / "1.json").write_text("{}")
-    (tmp_path / "a" / "notes.txt").write_text("x")
-    (tmp_path / "a" / ".git").mkdir()
-    (tmp_path / "a" / ".git" / "x.json").write_text("{}")
-    named = tmp_path / "named.txt"
-    named.write_text("{}")
-    found = discover(
-        [str(tmp_path / "a"), "-", str(tmp_path / "missing.json")],
-        stdin=io.StringIO(f"{named}\n\n{tmp_path / 'a' / '1.json'}\n"),
-    )
-    assert [p.name for p in found.files] == ["1.json", "2.json", "named.txt"]
-    assert [m.path for m in found.missing] == [str(tmp_path / "missing.json")]
 
 
 def test_locate_points_at_the_value() -> None:

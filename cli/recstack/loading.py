@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import orjson
 
@@ -59,67 +59,6 @@ _KINDS = {
 def json_kind(value: Any) -> str:
     """The JSON name of a parsed value's type: object, array, string, integer, ..."""
     return _KINDS.get(type(value), type(value).__name__)
-
-
-@dataclass
-class Discovery:
-    """What a list of command-line paths expands to.
-
-    ``missing`` holds every path that could not be used, each as one I/O problem:
-    a path that does not exist, a name too long, a symbolic-link loop, a directory
-    that cannot be read (exit 2 in every command). ``trees`` maps each file (as
-    ``os.fspath``) to the tree it was found under: the directory argument, or for a
-    file named explicitly (as an argument or on stdin) the directory holding it.
-    """
-
-    files: list[Path] = field(default_factory=list)
-    missing: list[Problem] = field(default_factory=list)
-    trees: dict[str, str] = field(default_factory=dict)
-
-
-def discover(
-    args: Sequence[str],
-    *,
-    stdin: TextIO | None = None,
-    pattern: str = "*.json",
-    default: str = ".",
-) -> Discovery:
-    """Expand files, directories (recursively, ``pattern``) and ``-`` (paths on stdin).
-
-    Files named explicitly are kept whatever their extension (reading refuses what is
-    not a regular file). A path that cannot be used (missing, unreadable, a name too
-    long, a symlink loop) becomes one problem and the rest goes on. Order is stable:
-    arguments in order, each directory's files sorted; a file named twice is listed once.
-    """
-    result = Discovery()
-    seen: set[str] = set()
-    expanded: list[str] = []
-    for arg in args or [default]:
-        if arg == "-":
-            source = stdin if stdin is not None else sys.stdin
-            expanded.extend(line.strip() for line in source if line.strip())
-        else:
-            expanded.append(arg)
-    for arg in expanded:
-        path = Path(arg)
-        try:
-            info = os.stat(path)
-        except OSError as exc:
-            result.missing.append(io_problem(path, exc))
-            continue
-        if stat.S_ISDIR(info.st_mode):
-            found = sorted(walk(path, pattern, on_error=result.missing.append))
-            tree = os.fspath(path)
-        else:
-            found = [path]
-            tree = os.path.dirname(os.fspath(path)) or os.curdir
-        for item in found:
-            key = os.path.normpath(str(item))
-            if key not in seen:
-                seen.add(key)
-                result.files.append(item)
-                result.trees[os.fspath(item)] = tree
-    return result
 
 
 def io_problem(path: Path | str, exc: OSError, doing: str = "") -> Problem:

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, TextIO, TypeVar
+from typing import TYPE_CHECKING, TextIO
 
 from recstack.inert import inert_line
 
@@ -29,7 +29,6 @@ if TYPE_CHECKING:  # rich is imported when first used: it is slow to load
     from rich.console import Console
     from rich.progress import Progress
 
-T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -58,23 +57,6 @@ def is_terminal(stream: object = None) -> bool:
     stream = stream if stream is not None else sys.stdout
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
-
-
-def make_console(*, stderr: bool = False, color: str = "auto") -> Console:
-    """A rich console for stdout (or stderr) that honours ``--color``, NO_COLOR and pipes."""
-    from rich.console import Console
-
-    stream = sys.stderr if stderr else sys.stdout
-    colour = color_allowed(stream, color)
-    return Console(
-        file=stream,
-        no_color=not colour,
-        color_system="auto" if colour else None,
-        force_terminal=colour or None,
-        highlight=False,
-        soft_wrap=not is_terminal(stream),
-        emoji=False,
-    )
 
 
 class Output:
@@ -190,12 +172,3 @@ def progress(total: int, label: str) -> Iterator[Advance]:
                 bar.advance(task, count)
 
             yield advance
-
-
-def track(items: Iterable[T], total: int, label: str) -> Iterator[T]:
-    """Iterate ``items`` while advancing a stderr progress bar (when shown)."""
-    with progress_bar(total, label) as progress:
-        for item in items:
-            yield item
-            if progress is not None:
-                progress.advance(progress.task_ids[0])
