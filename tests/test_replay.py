@@ -25,7 +25,7 @@ from recstack.replay import (
     looks_like_recording_name,
     replay_key,
 )
-from recstack.replay_rules import normalize_body
+from recstack.replay_rules import Rules, build_key, normalize_body, stored_request
 
 TEST_ID = "tests/integration/inference/test_chat.py::test_hello[txt=ollama/llama3.2:3b]"
 OWN_DIR = "tests/integration/inference/recordings"
@@ -188,10 +188,93 @@ def test_project_id_is_also_dropped_in_list_items_as_upstream_does() -> None:
 
 
 def test_normalize_body_leaves_its_input_alone() -> None:
-    body = {"t": 0.123456789, "extra_body": {"project_id": "p"}, "s": "3.14159265"}
+    body = {
+        "t": 0.123456789,
+        "extra_body": {"project_id": "p"},
+        "s": "3.14159265",
+        "stream_options": {"include_usage": True},
+        "items": [{"extra_query": {"project_id": "p", "k": [1.5, "score: 1"]}}, "same"],
+    }
     before = copy.deepcopy(body)
-    normalize_body(body, drop_stream_options=True)
+    for rules in Rules:
+        normalize_body(body, rules=rules, drop_stream_options=True)
     assert body == before
+    assert normalize_body(body, drop_stream_options=True) == {
+        "t": 0.12346,
+        "extra_body": {},
+        "s": "3.14159",
+        "items": [{"extra_query": {"k": [1.5, "score: __NORMALIZED__"]}}, "same"],
+    }
+
+
+# --- every key of one request: the body is serialized once, the hash must not notice ---
+
+BEDROCK = "https://bedrock-runtime.us-west-2.amazonaws.com/openai/v1/chat/completions"
+MIXED_BODY = {
+    "messages": [{"role": "tool", "content": f"score: 0.5 at 3.14159265 <|{UUID}|>"}],
+    "temperature": 0.123456789,
+    "extra_body": {"project_id": "p"},
+    "stream_options": {"include_usage": True},
+}
+
+
+def _passthrough(payload: Any) -> Recording:
+    request = {"url": "http://h/v1/messages", "method": "post", "payload": payload}
+    data = {"test_id": TEST_ID, "request": request, "response": {"body": {}}}
+    return Recording("x.json", data)
+
+
+@pytest.mark.parametrize(
+    "recording",
+    [
+        inference(MIXED_BODY),
+        inference(MIXED_BODY, url=BEDROCK),
+        inference({"model": "m", "temperature": 0.5}),
+        inference(
+            {},
+            url="http://h/v1/models",
+            method="GET",
+            endpoint="/v1/models",
+            response_body=[{"id": "m"}],
+        ),
+        _passthrough(MIXED_BODY),
+        _passthrough({"model": "m"}),
+    ],
+    ids=["mixed", "bedrock", "plain", "models", "passthrough", "passthrough-plain"],
+)
+def test_every_key_of_a_request_hashes_its_own_text(recording: Recording) -> None:
+    stored = stored_request(recording.data)  # one request: its keys share the body's text
+    for rules in Rules:
+        for with_test_id in (None, False, True):
+            for test_id in ("tests/x/test_y.py::test_z", None):
+                key = build_key(stored, rules=rules, with_test_id=with_test_id, test_id=test_id)
+                alone = build_key(
+                    stored_request(recording.data),
+                    rules=rules,
+                    with_test_id=with_test_id,
+                    test_id=test_id,
+                )
+                assert key.hash == alone.hash == sha(key.key)
+                has_test_id = stored.key_has_test_id if with_test_id is None else with_test_id
+                assert ("test_id" in key.key) is has_test_id
+
+
+@pytest.mark.parametrize(
+    ("body", "url"),
+    [
+        ({"extra_body": {"project_id": "p"}}, URL),  # only project_id is dropped
+        ({"stream_options": {"include_usage": True}}, BEDROCK),  # only stream_options
+        ({"t": 0.123456789}, URL),  # only a float is rounded
+        ({"s": "3.14159265"}, URL),  # only a string's long decimal
+    ],
+    ids=["project-id", "stream-options", "float", "decimal"],
+)
+def test_a_body_changed_by_one_rule_alone_is_named_from_the_raw_body(body: Any, url: str) -> None:
+    recording = inference(body, url=url)
+    endpoint = "/openai/v1/chat/completions" if url == BEDROCK else "/v1/v1/chat/completions"
+    raw = sha(chat_key(body, endpoint=endpoint))
+    verdict = check(f"{OWN_DIR}/{raw}.json", recording)
+    assert (verdict.status, verdict.cause) == (ReplayStatus.STALE, ReplayCause.RAW_BODY)
 
 
 @pytest.mark.parametrize(
