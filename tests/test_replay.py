@@ -7,8 +7,11 @@ of ``json.dumps(key, sort_keys=True)``), never by calling the code under test.
 from __future__ import annotations
 
 import copy
+import datetime
 import hashlib
 import json
+import random
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -732,3 +735,71 @@ def test_real_pairs(
     for side, cause in (("before", before), ("after", after)):
         verdict = check(upstream, _recording(pairs_dir / pair / f"{side}.json"))
         assert verdict.cause is cause, f"{pair}/{side}: {verdict}"
+
+
+def _random_json(rng: random.Random, depth: int = 0) -> Any:
+    """A random JSON value made of what json and orjson write differently, if anything."""
+    floats = [0.0, -0.0, 1e-05, -3.5e-07, 0.0001, 0.123456789, 1e16, 1.5e300, 2.5, 1e-300]
+    texts = [
+        "",
+        "plain",
+        "a\x7fb",
+        "caf\u00e9",
+        "\U0001f600",
+        "tab\tnew\nline",
+        '"q\\',
+        "\x00\x1f",
+        "score: 0.5",
+        "pi 3.14159265",
+        "a, b: c",
+        "x,\n",
+    ]
+    ints = [0, -1, 2**63 - 1, -(2**63), 2**64 - 1, 2**64, -(2**63) - 1, 10**30]
+    pick = rng.randrange(8 if depth < 4 else 5)
+    if pick == 0:
+        return rng.choice(floats)
+    if pick == 1:
+        return rng.choice(texts)
+    if pick == 2:
+        return rng.choice(ints)
+    if pick == 3:
+        return rng.choice([True, False, None])
+    if pick == 4:
+        return rng.choice([{}, []])
+    if pick == 5:
+        return [_random_json(rng, depth + 1) for _ in range(rng.randrange(4))]
+    keys = [
+        "a",
+        "B",
+        "b",
+        "extra_body",
+        "project_id",
+        "Z",
+        " ",
+        ",",
+        "\x7f",
+        "\u00e9",
+        "stream_options",
+    ]
+    return {rng.choice(keys): _random_json(rng, depth + 1) for _ in range(rng.randrange(5))}
+
+
+def test_keys_of_random_bodies_hash_their_json_dumps_text() -> None:
+    rng = random.Random(10)
+    for _ in range(300):
+        body = {"model": "m", "x": _random_json(rng)}
+        recording = inference(body, url=rng.choice([URL, BEDROCK]))
+        stored = stored_request(recording.data)
+        for rules in Rules:
+            key = build_key(stored, rules=rules)
+            assert key.hash == sha(key.key), body
+
+
+@pytest.mark.parametrize(
+    "value",
+    [Decimal("1e400"), datetime.date(2025, 1, 1)],
+    ids=["decimal", "date"],  # a number beyond a float (as loaded), a caller's object
+)
+def test_a_value_json_cannot_write_has_no_key(value: Any) -> None:
+    verdict = check(f"{OWN_DIR}/{'0' * 64}.json", inference({"model": "m", "x": [value]}))
+    assert (verdict.status, verdict.cause) == (ReplayStatus.UNKNOWN, ReplayCause.BAD_VALUE)
