@@ -6,9 +6,12 @@ then the fallback directory (``docs/format.md#how-replay-finds-a-recording``). A
 file named otherwise is never read. :func:`check` compares a recording's path with
 what replay looks for and, when the name differs, names the known cause.
 
-Pure and fast: the common case is one normalization, one ``json.dumps`` and one
-sha256; the variants behind the known causes are computed only for a name that does
-not match.
+Pure and fast: the common case is one normalization, one serialization and one
+sha256 of the request body; the variants behind the known causes are computed only
+for a name that does not match, and each hashes only the few bytes after the body
+when its rules give the same body (:func:`recstack.replay_rules.build_key`). The
+directories replay searches are computed once per test file, and a folder is
+compared with them once.
 """
 
 from __future__ import annotations
