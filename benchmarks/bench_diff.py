@@ -142,6 +142,7 @@ def build_tree(pairs: int) -> tuple[Path, Path, int]:
         return old, new, int(marker.read_text())
     shutil.rmtree(DATA / f"tree-{pairs}", ignore_errors=True)
     source = corpus.build(pairs, DATA / f"corpus-{pairs}")
+    corpus.compiled()
     rng = random.Random(7)
     changed = 0
     for path in sorted(source.rglob("*.json")):

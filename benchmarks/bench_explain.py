@@ -83,6 +83,7 @@ def main() -> None:
     parser.add_argument("--log-mb", type=int, default=50, help="log size in MB (default 50)")
     args = parser.parse_args()
     suite = corpus.build(args.n)
+    corpus.compiled()
     files, size = corpus.size_of(suite)
     with tempfile.TemporaryDirectory() as folder:
         log = Path(folder) / "run.log"

@@ -59,6 +59,7 @@ def main() -> None:
         parser.error("N and --repeat must be at least 1")
 
     root = corpus.build(args.n)
+    corpus.compiled()
     files = sorted(root.rglob("*.json"))
     size = sum(f.stat().st_size for f in files)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()

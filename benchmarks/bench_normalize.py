@@ -154,6 +154,7 @@ def _same_trees(a: Path, b: Path) -> bool:
 
 def main(n: int) -> None:
     source = corpus.build(n)
+    corpus.compiled()
     files, size = corpus.size_of(source)
     print(f"corpus: {files} files, {size / 1e6:.1f} MB, {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory(prefix="bench-normalize-") as tmp:

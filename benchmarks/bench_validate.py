@@ -111,6 +111,7 @@ def main() -> None:
         parser.error("N, --subset and --repeat must be at least 1")
 
     root = corpus.build(args.n)
+    corpus.compiled()
     checker = corpus.tool("check-jsonschema")
     files = sorted(root.rglob("*.json"))
     size = sum(f.stat().st_size for f in files)

@@ -18,6 +18,7 @@ import pytest
 
 from pytest_logs import Failure, miss_lines, pytest_log, sep
 from recstack.explaining import Verdict, explain_misses, name_hashes
+from recstack.parallel import MIN_PARALLEL
 from recstack.selection import select
 from recstack.suite import scan
 from recstack.testlog import Miss
@@ -306,6 +307,19 @@ def test_the_log_from_a_pipe(suite: tuple[Path, Path, dict[str, Any]]) -> None:
     done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=False)
     assert (done.returncode, done.stderr) == (1, "")
     assert len(json.loads(done.stdout)["misses"]) == 8
+
+
+def test_a_log_read_beside_the_recordings_gives_the_same_answers(
+    suite: tuple[Path, Path, dict[str, Any]],
+) -> None:
+    """With enough recordings for several processes, the log is read in one of its own
+    while the recordings are read: the answers are those of one process."""
+    root, log, _ = suite
+    for number in range(MIN_PARALLEL):  # recordings of other tests
+        place(root, example("completion-stream", test_id=f"{CHAT_TEST}-{number}"))
+    one = _json(log, root, "--jobs", "1")
+    assert one[0] == 1 and len(one[1]["misses"]) == 8
+    assert _json(log, root) == one
 
 
 @pytest.mark.parametrize(

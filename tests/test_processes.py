@@ -14,11 +14,12 @@ import signal
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-from recstack.parallel import MIN_PARALLEL, default_jobs, workers_for
+from recstack.parallel import MIN_PARALLEL, beside, default_jobs, workers_for
 
 from conftest import EXAMPLES
 
@@ -181,3 +182,13 @@ def test_a_temp_file_left_by_sigkill_is_swept_by_a_later_run(tmp_path: Path) -> 
 )
 def test_workers_never_exceed_the_cores(jobs: int | None, items: int, expected: int) -> None:
     assert workers_for(jobs, items) == min(expected, default_jobs())
+
+
+def test_beside_runs_in_a_process_of_its_own_and_passes_errors_back(tmp_path: Path) -> None:
+    with beside(os.getpid, separate=True) as result:
+        assert result() != os.getpid()
+    with beside(os.getpid, separate=False) as result:
+        assert result() == os.getpid()
+    missing = partial(open, tmp_path / "missing.log", "rb")
+    with beside(missing, separate=True) as result, pytest.raises(FileNotFoundError):
+        result()

@@ -7,8 +7,11 @@ of ``json.dumps(key, sort_keys=True)``), never by calling the code under test.
 from __future__ import annotations
 
 import copy
+import datetime
 import hashlib
 import json
+import random
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +28,7 @@ from recstack.replay import (
     looks_like_recording_name,
     replay_key,
 )
-from recstack.replay_rules import normalize_body
+from recstack.replay_rules import Rules, build_key, normalize_body, stored_request
 
 TEST_ID = "tests/integration/inference/test_chat.py::test_hello[txt=ollama/llama3.2:3b]"
 OWN_DIR = "tests/integration/inference/recordings"
@@ -188,10 +191,93 @@ def test_project_id_is_also_dropped_in_list_items_as_upstream_does() -> None:
 
 
 def test_normalize_body_leaves_its_input_alone() -> None:
-    body = {"t": 0.123456789, "extra_body": {"project_id": "p"}, "s": "3.14159265"}
+    body = {
+        "t": 0.123456789,
+        "extra_body": {"project_id": "p"},
+        "s": "3.14159265",
+        "stream_options": {"include_usage": True},
+        "items": [{"extra_query": {"project_id": "p", "k": [1.5, "score: 1"]}}, "same"],
+    }
     before = copy.deepcopy(body)
-    normalize_body(body, drop_stream_options=True)
+    for rules in Rules:
+        normalize_body(body, rules=rules, drop_stream_options=True)
     assert body == before
+    assert normalize_body(body, drop_stream_options=True) == {
+        "t": 0.12346,
+        "extra_body": {},
+        "s": "3.14159",
+        "items": [{"extra_query": {"k": [1.5, "score: __NORMALIZED__"]}}, "same"],
+    }
+
+
+# --- every key of one request: the body is serialized once, the hash must not notice ---
+
+BEDROCK = "https://bedrock-runtime.us-west-2.amazonaws.com/openai/v1/chat/completions"
+MIXED_BODY = {
+    "messages": [{"role": "tool", "content": f"score: 0.5 at 3.14159265 <|{UUID}|>"}],
+    "temperature": 0.123456789,
+    "extra_body": {"project_id": "p"},
+    "stream_options": {"include_usage": True},
+}
+
+
+def _passthrough(payload: Any) -> Recording:
+    request = {"url": "http://h/v1/messages", "method": "post", "payload": payload}
+    data = {"test_id": TEST_ID, "request": request, "response": {"body": {}}}
+    return Recording("x.json", data)
+
+
+@pytest.mark.parametrize(
+    "recording",
+    [
+        inference(MIXED_BODY),
+        inference(MIXED_BODY, url=BEDROCK),
+        inference({"model": "m", "temperature": 0.5}),
+        inference(
+            {},
+            url="http://h/v1/models",
+            method="GET",
+            endpoint="/v1/models",
+            response_body=[{"id": "m"}],
+        ),
+        _passthrough(MIXED_BODY),
+        _passthrough({"model": "m"}),
+    ],
+    ids=["mixed", "bedrock", "plain", "models", "passthrough", "passthrough-plain"],
+)
+def test_every_key_of_a_request_hashes_its_own_text(recording: Recording) -> None:
+    stored = stored_request(recording.data)  # one request: its keys share the body's text
+    for rules in Rules:
+        for with_test_id in (None, False, True):
+            for test_id in ("tests/x/test_y.py::test_z", None):
+                key = build_key(stored, rules=rules, with_test_id=with_test_id, test_id=test_id)
+                alone = build_key(
+                    stored_request(recording.data),
+                    rules=rules,
+                    with_test_id=with_test_id,
+                    test_id=test_id,
+                )
+                assert key.hash == alone.hash == sha(key.key)
+                has_test_id = stored.key_has_test_id if with_test_id is None else with_test_id
+                assert ("test_id" in key.key) is has_test_id
+
+
+@pytest.mark.parametrize(
+    ("body", "url"),
+    [
+        ({"extra_body": {"project_id": "p"}}, URL),  # only project_id is dropped
+        ({"stream_options": {"include_usage": True}}, BEDROCK),  # only stream_options
+        ({"t": 0.123456789}, URL),  # only a float is rounded
+        ({"s": "3.14159265"}, URL),  # only a string's long decimal
+    ],
+    ids=["project-id", "stream-options", "float", "decimal"],
+)
+def test_a_body_changed_by_one_rule_alone_is_named_from_the_raw_body(body: Any, url: str) -> None:
+    recording = inference(body, url=url)
+    endpoint = "/openai/v1/chat/completions" if url == BEDROCK else "/v1/v1/chat/completions"
+    raw = sha(chat_key(body, endpoint=endpoint))
+    verdict = check(f"{OWN_DIR}/{raw}.json", recording)
+    assert (verdict.status, verdict.cause) == (ReplayStatus.STALE, ReplayCause.RAW_BODY)
 
 
 @pytest.mark.parametrize(
@@ -649,3 +735,71 @@ def test_real_pairs(
     for side, cause in (("before", before), ("after", after)):
         verdict = check(upstream, _recording(pairs_dir / pair / f"{side}.json"))
         assert verdict.cause is cause, f"{pair}/{side}: {verdict}"
+
+
+def _random_json(rng: random.Random, depth: int = 0) -> Any:
+    """A random JSON value made of what json and orjson write differently, if anything."""
+    floats = [0.0, -0.0, 1e-05, -3.5e-07, 0.0001, 0.123456789, 1e16, 1.5e300, 2.5, 1e-300]
+    texts = [
+        "",
+        "plain",
+        "a\x7fb",
+        "caf\u00e9",
+        "\U0001f600",
+        "tab\tnew\nline",
+        '"q\\',
+        "\x00\x1f",
+        "score: 0.5",
+        "pi 3.14159265",
+        "a, b: c",
+        "x,\n",
+    ]
+    ints = [0, -1, 2**63 - 1, -(2**63), 2**64 - 1, 2**64, -(2**63) - 1, 10**30]
+    pick = rng.randrange(8 if depth < 4 else 5)
+    if pick == 0:
+        return rng.choice(floats)
+    if pick == 1:
+        return rng.choice(texts)
+    if pick == 2:
+        return rng.choice(ints)
+    if pick == 3:
+        return rng.choice([True, False, None])
+    if pick == 4:
+        return rng.choice([{}, []])
+    if pick == 5:
+        return [_random_json(rng, depth + 1) for _ in range(rng.randrange(4))]
+    keys = [
+        "a",
+        "B",
+        "b",
+        "extra_body",
+        "project_id",
+        "Z",
+        " ",
+        ",",
+        "\x7f",
+        "\u00e9",
+        "stream_options",
+    ]
+    return {rng.choice(keys): _random_json(rng, depth + 1) for _ in range(rng.randrange(5))}
+
+
+def test_keys_of_random_bodies_hash_their_json_dumps_text() -> None:
+    rng = random.Random(10)
+    for _ in range(300):
+        body = {"model": "m", "x": _random_json(rng)}
+        recording = inference(body, url=rng.choice([URL, BEDROCK]))
+        stored = stored_request(recording.data)
+        for rules in Rules:
+            key = build_key(stored, rules=rules)
+            assert key.hash == sha(key.key), body
+
+
+@pytest.mark.parametrize(
+    "value",
+    [Decimal("1e400"), datetime.date(2025, 1, 1)],
+    ids=["decimal", "date"],  # a number beyond a float (as loaded), a caller's object
+)
+def test_a_value_json_cannot_write_has_no_key(value: Any) -> None:
+    verdict = check(f"{OWN_DIR}/{'0' * 64}.json", inference({"model": "m", "x": [value]}))
+    assert (verdict.status, verdict.cause) == (ReplayStatus.UNKNOWN, ReplayCause.BAD_VALUE)

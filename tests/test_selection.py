@@ -32,6 +32,14 @@ def test_directories_are_walked_sorted_hidden_folders_skipped(tmp_path: Path) ->
     assert found.problems == []
 
 
+def test_a_walk_reads_the_names_that_match_json_and_only_those(tmp_path: Path) -> None:
+    names = ("a.json", ".hidden.json", "b.JSON", "c.json.bak", "d.jsonl", "json", "e[1].json")
+    _tree(tmp_path, *names)
+    expected = sorted(name for name in names if Path(name).match("*.json"))
+    assert _names(select([str(tmp_path)]), tmp_path) == expected
+    assert "b.JSON" not in expected or os.name != "posix"  # case counts on POSIX
+
+
 def test_explicit_files_are_kept_whatever_their_name_once_each(tmp_path: Path) -> None:
     _tree(tmp_path, "x.txt", "a.json")
     found = select([str(tmp_path / "x.txt"), str(tmp_path), str(tmp_path / "a.json")])

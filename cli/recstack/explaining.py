@@ -37,13 +37,16 @@ from __future__ import annotations
 import os
 import posixpath
 import shlex
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import IO
 
 from recstack.loading import io_problem
 from recstack.manifest import looks_renamed
 from recstack.nodeid import head_line, same_file, split_node_id
+from recstack.parallel import beside, workers_for
 from recstack.problems import Problem
 from recstack.rekeying import FIXABLE
 from recstack.replay import DEFAULT_FALLBACK_DIR, ReplayCause, ReplayStatus, expected_dirs, sits_in
@@ -191,6 +194,7 @@ class _Index:
             tests.append(entry)
             folders.setdefault(os.path.dirname(entry.path) or os.curdir, None)
         self.folders = list(folders)
+        self._folder_of: dict[str, str | None] = {}  # folder() of each folder asked for
 
     def holding(self, digest: str) -> list[Entry]:
         """Recordings whose request hashes to ``digest`` today, then those named by it."""
@@ -210,10 +214,11 @@ class _Index:
 
     def folder(self, wanted: str) -> str | None:
         """A folder of the tree that is ``wanted`` (compared by its tail), if there is one."""
-        for folder in self.folders:
-            if sits_in(os.path.join(folder, "x.json"), (wanted,)):
-                return folder
-        return None
+        if wanted not in self._folder_of:
+            self._folder_of[wanted] = next(
+                (f for f in self.folders if sits_in(os.path.join(f, "x.json"), (wanted,))), None
+            )
+        return self._folder_of[wanted]
 
 
 # --- one miss -------------------------------------------------------------------------
@@ -472,14 +477,47 @@ def explain_log(
 ) -> ExplainReport:
     """The replay misses of ``log`` (a file, or ``-`` for ``stdin``), explained by the
     recordings of ``selection``. A log that cannot be read is the report's
-    ``log_problem`` (then the recordings are not read).
+    ``log_problem``, and nothing else is reported (the recordings are not read, or
+    what was read of them is dropped).
+
+    A log file is read in a process of its own while the recordings are read, when
+    they are read on several (:func:`recstack.parallel.beside`).
     """
     report = ExplainReport(log)
-    try:
-        misses = read_log(log, stdin)
-    except OSError as exc:
-        report.log_problem = io_problem(log, exc, "cannot read the log: ")
-        return report
-    report.scan = scan(selection, fallback_dir=fallback_dir, jobs=jobs, progress=progress)
-    report.explanations = explain_misses(misses, report.scan, fallback_dir=fallback_dir, root=root)
+    aside = _read_aside(log, jobs, len(selection.files))
+    reader = partial(misses_in_file, log) if aside else partial(read_log, log, stdin)
+    with beside(reader, separate=aside) as read:
+        misses = None if aside else _misses(read, report)
+        if report.log_problem is None:
+            suite = scan(selection, fallback_dir=fallback_dir, jobs=jobs, progress=progress)
+            misses = _misses(read, report) if aside else misses
+            if misses is not None:
+                report.scan = suite
+                report.explanations = explain_misses(
+                    misses, suite, fallback_dir=fallback_dir, root=root
+                )
     return report
+
+
+def _misses(read: Callable[[], list[Miss]], report: ExplainReport) -> list[Miss] | None:
+    """``read()``; None when the log cannot be read (the report's ``log_problem``)."""
+    try:
+        return read()
+    except OSError as exc:
+        report.log_problem = io_problem(report.log, exc, "cannot read the log: ")
+        return None
+
+
+def _read_aside(log: str, jobs: int | None, files: int) -> bool:
+    """Whether to read the log beside the recordings: a regular file that opens (a pipe
+    is read here: another process may not reach it), when the recordings are read on
+    several processes."""
+    if log == STDIN or workers_for(jobs, files) < 2:
+        return False
+    try:
+        if not stat.S_ISREG(os.stat(log).st_mode):
+            return False
+        with open(log, "rb"):  # fails here as it would there (permissions)
+            return True
+    except OSError:
+        return False  # read here, where the error becomes the report's

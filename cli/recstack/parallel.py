@@ -148,6 +148,36 @@ def pmap(
     pool.shutdown(wait=True)
 
 
+@contextlib.contextmanager
+def beside(fn: Callable[[], R], *, separate: bool) -> Iterator[Callable[[], R]]:
+    """Run ``fn`` while the block runs: yields a function that returns ``fn()``'s result
+    (or raises what it raised), waiting for it if need be.
+
+    With ``separate``, ``fn`` (picklable: a module-level function or a ``partial`` of
+    one) runs in a process of its own from the start of the block, a worker like
+    :func:`pmap`'s, so that its time and the block's overlap; leaving the block stops
+    it if it still runs (the result was not asked for, or the block raised). Else it
+    runs in this process when its result is asked for.
+    """
+    if not separate:
+        yield fn
+        return
+    pool = ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=(os.getpid(),))
+    threading.excepthook = _quiet_pool_thread
+    _LIVE.add(pool)
+    finished = False
+    try:
+        future = pool.submit(fn)
+        yield future.result
+        finished = future.done()
+    finally:
+        _LIVE.discard(pool)
+        if finished:
+            pool.shutdown(wait=True)
+        else:  # interrupted, or the result was not wanted
+            _terminate(pool)
+
+
 # Pools at work. An interruption may leave a pmap generator suspended (its consumer
 # raised) and finalized only later: stop_all() stops their workers deterministically.
 _LIVE: set[ProcessPoolExecutor] = set()

@@ -6,9 +6,12 @@ then the fallback directory (``docs/format.md#how-replay-finds-a-recording``). A
 file named otherwise is never read. :func:`check` compares a recording's path with
 what replay looks for and, when the name differs, names the known cause.
 
-Pure and fast: the common case is one normalization, one ``json.dumps`` and one
-sha256; the variants behind the known causes are computed only for a name that does
-not match.
+Pure and fast: the common case is one normalization, one serialization and one
+sha256 of the request body; the variants behind the known causes are computed only
+for a name that does not match, and each hashes only the few bytes after the body
+when its rules give the same body (:func:`recstack.replay_rules.build_key`). The
+directories replay searches are computed once per test file, and a folder is
+compared with them once.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import os
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import PurePath, PurePosixPath
 
 from recstack.recording import Recording
@@ -111,6 +115,7 @@ def replay_key(recording: Recording) -> ReplayKey | None:
         return None
 
 
+@lru_cache(maxsize=4096)  # one test file's recordings, many tests of one file
 def expected_dirs(test_id: str | None, fallback_dir: str = DEFAULT_FALLBACK_DIR) -> tuple[str, ...]:
     """Where replay looks: the test file's ``recordings/`` (with a test id), then the fallback."""
     fallback = posixpath.normpath(fallback_dir)
@@ -245,7 +250,12 @@ def _variants(
 
 def _in_dirs(path: str | os.PathLike[str], dirs: tuple[str, ...]) -> bool:
     """Whether the file's directory is one of ``dirs`` (compared by its tail)."""
-    parent = PurePath(os.path.abspath(path)).parent
+    return _folder_in_dirs(os.path.dirname(os.path.abspath(path)), dirs)
+
+
+@lru_cache(maxsize=4096)  # the files of one folder
+def _folder_in_dirs(folder: str, dirs: tuple[str, ...]) -> bool:
+    parent = PurePath(folder)
     for directory in dirs:
         wanted = PurePosixPath(directory)
         if wanted.is_absolute() or not wanted.parts:

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 from urllib.parse import urlparse
+
+import orjson
 
 from recstack.textenum import TextEnum
 
@@ -85,6 +88,9 @@ _FILE_SEARCH_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("<|", re.compile(rf"<\|{_UUID}\|>"), "<|__NORMALIZED__|>"),
 )
 _LONG_DECIMAL = re.compile(r"-?\d+\.\d{4,}")
+# What every match of _LONG_DECIMAL contains: it starts with a literal, so re finds it
+# at C speed, where _LONG_DECIMAL tries every position of a long text.
+_LONG_DECIMAL_PART = re.compile(r"\.\d{4}")
 
 
 def _five_places(match: re.Match[str]) -> str:
@@ -92,14 +98,23 @@ def _five_places(match: re.Match[str]) -> str:
 
 
 def _current_strings(value: str) -> str:
-    for literal, pattern, replacement in _FILE_SEARCH_RULES:
-        if literal in value:
-            value = pattern.sub(replacement, value)
-    return _older_strings(value)
+    return _older_strings(_file_search_strings(value))
+
+
+def _file_search_strings(value: str) -> str:
+    # Every literal holds ":" or "|", which no rule adds: one fast search for each
+    # char (memchr) skips most texts, where four searches for the literals cost more.
+    if ":" in value or "|" in value:
+        for literal, pattern, replacement in _FILE_SEARCH_RULES:
+            if literal in value:
+                value = pattern.sub(replacement, value)
+    return value
 
 
 def _older_strings(value: str) -> str:
-    return _LONG_DECIMAL.sub(_five_places, value) if "." in value else value
+    if "." in value and _LONG_DECIMAL_PART.search(value):
+        return _LONG_DECIMAL.sub(_five_places, value)
+    return value
 
 
 _STRING_RULES: dict[Rules, Callable[[str], str]] = {
@@ -107,11 +122,132 @@ _STRING_RULES: dict[Rules, Callable[[str], str]] = {
     Rules.BEFORE_FILE_SEARCH: _older_strings,
 }
 
+_EXTRAS = ("extra_body", "extra_query")
+
+
+@dataclass
+class _Normalized:
+    """A body as it goes into the key, and what the rules changed in it."""
+
+    value: Any
+    changed: bool  # it differs from the body as stored (Rules.RAW gives the same value)
+    file_search: bool  # the file_search string rules changed a string (else
+    # Rules.BEFORE_FILE_SEARCH gives the same value as Rules.CURRENT)
+    plain: bool = False  # only JSON's own types, and floats orjson writes as json does
+    # (see _plain_float), in the body as stored and as normalized: _serialized may
+    # use orjson
+
+
+def _normalize(body: Any, rules: Rules, drop_stream_options: bool) -> _Normalized:
+    """:func:`normalize_body`, saying what changed. Values the rules leave alone are
+    not copied: the result shares them with ``body`` (which is never changed)."""
+    if rules is Rules.RAW:
+        return _Normalized(body, False, False)
+    current = rules is Rules.CURRENT
+    changed = file_search = False
+    plain = True
+
+    def text(value: str) -> str:
+        nonlocal changed, file_search
+        out = value
+        if current:
+            out = _file_search_strings(value)
+            if out != value:
+                file_search = True
+        out = _older_strings(out)
+        if out != value:
+            changed = True
+        return out
+
+    def walk(value: Any, root: bool) -> Any:
+        nonlocal changed, file_search, plain
+        kind = type(value)
+        if kind is str:
+            return text(value)
+        if kind is dict:
+            out: dict[str, Any] | None = None
+            for key, item in value.items():
+                new = walk(item, False)
+                if new is not item:
+                    if out is None:
+                        out = dict(value)
+                    out[key] = new
+            if root:
+                for extra in _EXTRAS:
+                    found = (value if out is None else out).get(extra)
+                    if isinstance(found, dict) and "project_id" in found:
+                        if out is None:
+                            out = dict(value)
+                        if found is value.get(extra):  # the stored one: copied first
+                            found = out[extra] = dict(found)
+                        del found["project_id"]
+                        changed = True
+            return value if out is None else out
+        if kind is list:
+            items: list[Any] | None = None
+            for index, item in enumerate(value):
+                new = walk(item, True)
+                if new is not item:
+                    if items is None:
+                        items = list(value)
+                    items[index] = new
+            return value if items is None else items
+        if kind is float:
+            rounded = round(value, 5)
+            if rounded == value:  # the same float (round keeps the sign of a zero)
+                plain = plain and _plain_float(value)
+                return value
+            changed = True
+            plain = plain and _plain_float(value) and _plain_float(rounded)
+            return rounded
+        if kind is int or kind is bool or value is None:
+            return value
+        # Another type (a subclass, from a caller's data): normalized as upstream does,
+        # and counted as changed, so that no other rule set reuses this result.
+        changed = file_search = True
+        plain = False
+        return _walk_any(value, root, text)
+
+    normalized = walk(body, True)
+    if drop_stream_options and isinstance(normalized, dict) and "stream_options" in normalized:
+        if normalized is body:
+            normalized = dict(body)
+        del normalized["stream_options"]
+        changed = True
+    return _Normalized(normalized, changed, file_search, plain)
+
+
+def _plain_float(value: float) -> bool:
+    """Whether orjson writes ``value`` as ``json.dumps`` does (``repr``): zero, and every
+    finite float from 1e-4 up (below, repr uses an exponent: ``1e-05``, orjson
+    ``0.00001``; NaN and infinities are ``NaN`` and ``Infinity``, orjson's ``null``)."""
+    return value == 0 or 1e-4 <= abs(value) < math.inf
+
+
+def _walk_any(value: Any, root: bool, text: Callable[[str], str]) -> Any:
+    """Upstream's normalization of any value, by ``isinstance`` (a new value)."""
+    if isinstance(value, dict):
+        out = {key: _walk_any(item, False, text) for key, item in value.items()}
+        if root:
+            for extra in _EXTRAS:
+                found = out.get(extra)
+                if isinstance(found, dict):
+                    found.pop("project_id", None)
+        return out
+    if isinstance(value, list):
+        return [_walk_any(item, True, text) for item in value]
+    if isinstance(value, float):
+        return round(value, 5)
+    if isinstance(value, str):
+        return text(value)
+    return value
+
 
 def normalize_body(
     body: Any, *, rules: Rules = Rules.CURRENT, drop_stream_options: bool = False
 ) -> Any:
-    """The body as it goes into the key (a new value; ``body`` is left alone).
+    """The body as it goes into the key (``body`` is left alone; what the rules do not
+    change is shared with it, not copied: do not change the result).
 
     Floats are rounded to 5 places (ints and bools are not), strings go through
     the string rules. ``project_id`` is dropped from ``extra_body`` / ``extra_query``
@@ -119,36 +255,12 @@ def normalize_body(
     that is an item of a list; ``stream_options`` is dropped from the top level
     when ``drop_stream_options`` (a Bedrock host).
     """
-    if rules is Rules.RAW:
-        return body
-    strings = _STRING_RULES[rules]
-
-    def walk(value: Any, root: bool) -> Any:
-        if isinstance(value, dict):
-            out = {key: walk(item, False) for key, item in value.items()}
-            if root:
-                for extra in ("extra_body", "extra_query"):
-                    found = out.get(extra)
-                    if isinstance(found, dict):
-                        found.pop("project_id", None)
-            return out
-        if isinstance(value, list):
-            return [walk(item, True) for item in value]
-        if isinstance(value, float):
-            return round(value, 5)
-        if isinstance(value, str):
-            return strings(value)
-        return value
-
-    normalized = walk(body, True)
-    if drop_stream_options and isinstance(normalized, dict):
-        normalized.pop("stream_options", None)
-    return normalized
+    return _normalize(body, rules, drop_stream_options).value
 
 
 def sha256_of(key: dict[str, Any]) -> str:
     """sha256 hex of ``json.dumps(key, sort_keys=True)`` (default separators, ASCII)."""
-    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(_dumps(key).encode()).hexdigest()
 
 
 # --- the stored request ----------------------------------------------------------
@@ -165,6 +277,8 @@ class StoredRequest:
     path: str = ""  # inference: the url path (the key's endpoint)
     bedrock: bool = False  # inference: the url's host part names Bedrock
     digest: str | None = None  # model lists
+    # Each rule set's body, serialized and hashed once for all the keys made of it.
+    _bodies: dict[Rules, _Body] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def key_has_test_id(self) -> bool:
@@ -313,7 +427,10 @@ def build_key(
     """The key of ``stored`` under ``rules``; the name uses 12 hex when ``short``.
 
     ``test_id`` overrides the recording's test id; ``with_test_id`` overrides whether
-    the key has a ``test_id`` entry (earlier layouts had none).
+    the key has a ``test_id`` entry (earlier layouts had none). The body of the key is
+    normalized, serialized and hashed once per rule set (and not again when the rule
+    set gives the very body another did): the other keys of one request only hash
+    what follows it.
     """
     request = stored.request
     tid = stored.test_id if isinstance(test_id, _Unset) else test_id
@@ -325,29 +442,126 @@ def build_key(
             "tool_name": request["tool_name"],
             "kwargs": request["kwargs"],
         }
-    elif stored.kind is KeyKind.PASSTHROUGH:
-        key = {
-            "url": request["url"],
-            "method": request["method"].upper(),
-            "payload": normalize_body(request["payload"], rules=rules),
-        }
+        digest = sha256_of(key)
     else:
-        key = {
-            "method": request["method"].upper(),
-            "endpoint": stored.path,
-            "body": normalize_body(
-                request["body"], rules=rules, drop_stream_options=stored.bedrock
-            ),
-        }
-    if include and stored.kind is not KeyKind.TOOL:
-        key["test_id"] = tid
-    digest = sha256_of(key)
+        body = _body(stored, rules)
+        if stored.kind is KeyKind.PASSTHROUGH:
+            key = {"url": request["url"], "method": request["method"].upper()}
+            key["payload"] = body.value
+            big = "payload"
+        else:
+            key = {"method": request["method"].upper(), "endpoint": stored.path}
+            key["body"] = body.value
+            big = "body"
+        if include:
+            key["test_id"] = tid
+        digest = body.sha256_of(key, big)
     shown = digest[:12] if short else digest
     if stored.kind is KeyKind.MODELS:
         name = f"models-{shown}-{stored.digest}.json"
     else:
         name = f"{shown}.json"
     return ReplayKey(stored.kind, key, digest, name, stored.digest)
+
+
+def _body(stored: StoredRequest, rules: Rules) -> _Body:
+    """The body of ``stored``'s keys under ``rules``, made once."""
+    bodies = stored._bodies
+    found = bodies.get(rules)
+    if found is not None:
+        return found
+    current = bodies.get(Rules.CURRENT)
+    if current is not None and (
+        (rules is Rules.RAW and not current.normalized.changed)
+        or (rules is Rules.BEFORE_FILE_SEARCH and not current.normalized.file_search)
+    ):
+        found = current  # the rules changed nothing these would have
+    else:
+        normalized = _normalize(request_body(stored), rules, stored.bedrock)
+        if rules is Rules.RAW and current is not None:  # the same values, walked
+            normalized.plain = current.normalized.plain
+        found = _Body(normalized)
+    bodies[rules] = found
+    return found
+
+
+def request_body(stored: StoredRequest) -> Any:
+    """The part of the request that is normalized into the key: the body (the payload
+    of a passthrough); None for a tool call."""
+    if stored.kind is KeyKind.TOOL:
+        return None
+    return stored.request["payload" if stored.kind is KeyKind.PASSTHROUGH else "body"]
+
+
+class _Body:
+    """A normalized body and the sha256 states of the keys' text up to its end."""
+
+    def __init__(self, normalized: _Normalized) -> None:
+        self.normalized = normalized
+        self.states: dict[str, Any] = {}  # the key's text before the body -> sha256 state
+
+    @property
+    def value(self) -> Any:
+        return self.normalized.value
+
+    def sha256_of(self, key: dict[str, Any], big: str) -> str:
+        """:func:`sha256_of` ``key``, whose entry ``big`` is this body.
+
+        ``json.dumps(key, sort_keys=True)`` writes ``{``, then each entry in key order
+        as ``"name": value`` joined by ``, ``, then ``}``: the text before the body and
+        the text after it are written here, the body's own text once per text before it.
+        """
+        names = sorted(key)
+        at = names.index(big)
+        before = "{" + "".join(f"{_dumps(name)}: {_dumps(key[name])}, " for name in names[:at])
+        before += f"{_dumps(big)}: "
+        after = "".join(f", {_dumps(name)}: {_dumps(key[name])}" for name in names[at + 1 :])
+        state = self.states.get(before)
+        if state is None:
+            state = hashlib.sha256(before.encode())
+            _serialize_into(state, self.normalized)
+            self.states[before] = state
+        final = state.copy()
+        final.update(f"{after}}}".encode())
+        return final.hexdigest()
+
+
+# json.dumps(value, sort_keys=True) is this encoder's encode(value): one encoder made
+# once, where json.dumps makes one per call.
+_dumps = json.JSONEncoder(sort_keys=True).encode
+
+_INDENTED = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2
+
+
+def _serialize_into(state: Any, body: _Normalized) -> None:
+    """``state.update(json.dumps(body.value, sort_keys=True).encode())``, by orjson
+    (several times faster) when that gives the same text.
+
+    Indented, orjson writes each entry and item on a line of its own: a newline is never
+    inside a string (JSON escapes it), a line never starts with a space (a token does)
+    and ends with ``,`` only after an entry or item. So the lines without their
+    indentation, joined with ``" "`` after a ``,``, are ``json.dumps``'s separators
+    (``", "``, and ``": "`` as orjson writes). orjson sorts keys by code point, as json
+    does, and writes ASCII text as ``json.dumps``'s ``ensure_ascii`` does, but for DEL
+    (0x7f, which json escapes); other text (non-ASCII, DEL), values orjson refuses (an
+    integer beyond 64 bits, a lone surrogate) and bodies that are not :attr:`plain
+    <_Normalized.plain>` are written by json.
+    """
+    if body.plain:
+        try:
+            text = orjson.dumps(body.value, option=_INDENTED)
+        except orjson.JSONEncodeError:
+            pass
+        else:
+            if text.isascii() and b"\x7f" not in text:
+                update = state.update
+                for line in text.split(b"\n"):
+                    line = line.lstrip(b" ")
+                    update(line)
+                    if line[-1:] == b",":
+                        update(b" ")
+                return
+    state.update(_dumps(body.value).encode())
 
 
 # --- names ------------------------------------------------------------------------

@@ -160,6 +160,20 @@ def _odd_one_out(
     return None
 
 
+def _all_typed_alike(body: Any, *, same_type: bool) -> bool:
+    """Whether ``body`` is a list of objects that all have a ``__type__`` (the same
+    string, with ``same_type``): then its items are of one kind (and of one family), and
+    the rules that look for an odd one out have nothing to say."""
+    if not isinstance(body, list) or not body:
+        return False
+    if not same_type:
+        return all(type(item) is dict and "__type__" in item for item in body)
+    first = body[0].get("__type__") if type(body[0]) is dict else None
+    return isinstance(first, str) and all(
+        type(item) is dict and item.get("__type__") == first for item in body
+    )
+
+
 def _is_stream_only(item: Any) -> bool:
     if isinstance(item, str):
         return True
@@ -257,6 +271,8 @@ def exception_body_null(recording: Recording) -> Iterator[Finding]:
     "A list body holds one kind of item: typed objects, plain objects or SSE lines (strings).",
 )
 def list_one_kind(recording: Recording) -> Iterator[Finding]:
+    if _all_typed_alike(recording.body, same_type=False):  # the usual stream: one pass
+        return
     odd = _odd_one_out(recording.body, _item_kind)
     if odd:
         (first_index, first), (index, kind) = odd
@@ -271,6 +287,8 @@ def list_one_kind(recording: Recording) -> Iterator[Finding]:
     "The typed items of a list body (stream chunks, a model list) share one `__type__` family.",
 )
 def chunk_family(recording: Recording) -> Iterator[Finding]:
+    if _all_typed_alike(recording.body, same_type=True):  # one type: one family
+        return
     odd = _odd_one_out(recording.body, _typed_family)
     if odd:
         (first_index, first), (index, family) = odd

@@ -22,12 +22,14 @@ counted by the commands, while a file named explicitly is reported.
 from __future__ import annotations
 
 import errno
+import fnmatch
 import os
+import re
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Generic, Protocol, TextIO, TypeVar
 
 from recstack.config import Config
@@ -158,14 +160,17 @@ class _Walker:
             where = exc.filename or root
             self.selection.problems.append(io_problem(where, exc, "cannot read directory: "))
 
+        named = _name_matcher(self.pattern)
         for dirpath, dirnames, filenames in os.walk(root, onerror=failed):
             base = Path(dirpath)
             dirnames[:] = sorted(
                 d for d in dirnames if not d.startswith(".") and not self.excluded(base / d)
             )
             for name in sorted(filenames):
+                if not named(name):
+                    continue
                 path = base / name
-                if not Path(name).match(self.pattern) or self.excluded(path):
+                if self.excludes and self.excluded(path):
                     continue
                 if keep is not None and not keep.matches(path):
                     continue
@@ -210,6 +215,16 @@ class _Walker:
                     str(where), f"no recordings: include = [{patterns}] matches no file", rule="io"
                 )
             )
+
+
+def _name_matcher(pattern: str) -> Callable[[str], bool]:
+    """``lambda name: PurePath(name).match(pattern)`` for a file name: on POSIX, for a
+    pattern of one part, ``fnmatch.fnmatchcase`` (what ``match`` calls), without
+    making a path of every name."""
+    if os.name == "posix" and "/" not in pattern:
+        regex = re.compile(fnmatch.translate(pattern))
+        return lambda name: regex.match(name) is not None
+    return lambda name: PurePath(name).match(pattern)
 
 
 def _is_special(path: Path) -> bool:

@@ -64,9 +64,6 @@ def _suite_folder(parent: str, dirs: tuple[str, ...]) -> bool:
     return False
 
 
-_expected_dirs = lru_cache(maxsize=1024)(expected_dirs)
-
-
 def verdict(
     path: str | os.PathLike[str],
     recording: Recording,
@@ -79,7 +76,7 @@ def verdict(
     by its name alone (its digest still counts). One key is computed, as by ``check``.
     Never raises.
     """
-    dirs = _expected_dirs(recording.test_id, fallback_dir)
+    dirs = expected_dirs(recording.test_id, fallback_dir)
     if suite_like(path, dirs):
         return check(path, recording, fallback_dir=fallback_dir)
     name = os.path.basename(os.fspath(path))
