@@ -6,12 +6,14 @@ The suite is the real upstream recordings replicated to N files (default 5000, s
 corpus.py, which also says where they are looked for). The log is bench_testlog.py's
 (about MB megabytes, default 50: ``pytest -s -v --color=yes`` output with a replay miss
 in one test of 40, all of them for requests no recording holds), plus, in its FAILURES
-section, a miss for 200 requests the suite does hold (under other names: the corpus
-names its copies at random), so that every kind of answer is computed.
+section, a miss for up to 200 requests the suite does hold (one per distinct request: the
+corpus keeps upstream's names in folders replay does not search, so they are misplaced
+or, under a stale name, misnamed), so that every kind of answer is computed.
 
 Reported: sizes, misses, and the wall time of ``recstack explain LOG SUITE`` as a user
 runs it (a fresh process: start-up included; best of three), with its two halves timed
-apart in this process: reading the log, and reading the recordings. Target: under 2 s
+apart in this process: reading the log, and reading the recordings (the command reads a
+log file in a process of its own while it reads the recordings). Target: under 2 s
 for a 50 MB log.
 """
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 import shlex
 import stat
 from collections.abc import Callable, Iterable, Sequence
@@ -149,8 +150,11 @@ class ExplainReport:
 # --- the recordings, indexed once -----------------------------------------------------
 
 
+_HEX = re.compile("[0-9a-f]*")
+
+
 def _hex(text: str) -> bool:
-    return all(char in "0123456789abcdef" for char in text)
+    return _HEX.fullmatch(text) is not None
 
 
 def name_hashes(name: str) -> list[str]:

@@ -162,7 +162,7 @@ def beside(fn: Callable[[], R], *, separate: bool) -> Iterator[Callable[[], R]]:
     if not separate:
         yield fn
         return
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor  # here: not every run needs a pool
 
     pool = ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=(os.getpid(),))
     threading.excepthook = _quiet_pool_thread

@@ -253,17 +253,29 @@ def _in_dirs(path: str | os.PathLike[str], dirs: tuple[str, ...]) -> bool:
     return _folder_in_dirs(os.path.dirname(os.path.abspath(path)), dirs)
 
 
-@lru_cache(maxsize=4096)  # the files of one folder
 def _folder_in_dirs(folder: str, dirs: tuple[str, ...]) -> bool:
-    parent = PurePath(folder)
+    parts = _parts(folder)
     for directory in dirs:
-        wanted = PurePosixPath(directory)
-        if wanted.is_absolute() or not wanted.parts:
-            if parent == PurePath(os.path.abspath(directory)):
+        wanted = _tail(directory)
+        if wanted is None:
+            if PurePath(folder) == PurePath(os.path.abspath(directory)):
                 return True
-        elif parent.parts[-len(wanted.parts) :] == wanted.parts:
+        elif parts[-len(wanted) :] == wanted:
             return True
     return False
+
+
+@lru_cache(maxsize=4096)  # the files of one folder
+def _parts(folder: str) -> tuple[str, ...]:
+    return PurePath(folder).parts
+
+
+@lru_cache(maxsize=1024)  # the folders replay searches: a few
+def _tail(directory: str) -> tuple[str, ...] | None:
+    """The parts a folder's path ends with when it is ``directory``; None for an absolute
+    or empty one (compared whole)."""
+    wanted = PurePosixPath(directory)
+    return None if wanted.is_absolute() or not wanted.parts else wanted.parts
 
 
 def sits_in(path: str | os.PathLike[str], dirs: tuple[str, ...]) -> bool:

@@ -16,7 +16,6 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
 
 if TYPE_CHECKING:
     import referencing
@@ -74,6 +73,8 @@ class RefPolicy:
                 f"$ref {uri!r}: recstack never fetches a schema over the network "
                 f"(only files in {self.root} can be referenced)"
             )
+        from urllib.request import url2pathname  # here: it imports http and ssl
+
         path = Path(url2pathname(unquote(parts.path))).resolve()
         if not path.is_relative_to(self.root):
             raise RefRefused(f"$ref {uri!r}: outside the schema's folder {self.root}")
