@@ -21,10 +21,9 @@ from cli_helpers import run, run_process
 from conftest import EXAMPLES
 
 ANSI = re.compile(r"\x1b\[")
+ALL_COMMANDS = tuple(m.__name__.rsplit(".", 1)[-1] for m in APP_COMMANDS)
 # Every command that reads recording paths (review reads a git revision: tests/test_review.py).
-COMMANDS = tuple(
-    name for name in (m.__name__.rsplit(".", 1)[-1] for m in APP_COMMANDS) if name != "review"
-)
+COMMANDS = tuple(name for name in ALL_COMMANDS if name != "review")
 
 BAD_FILES: dict[str, bytes] = {
     "empty.json": b"",
@@ -107,13 +106,13 @@ def test_missing_path_is_a_usage_error(command: str, tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", ALL_COMMANDS)
 def test_unknown_option_is_a_usage_error(command: str) -> None:
     result = run(command, "--no-such-option")
     assert result.exit_code == 2
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", ALL_COMMANDS)
 def test_help_has_examples(command: str) -> None:
     result = run(command, "--help")
     assert result.exit_code == 0
@@ -121,7 +120,7 @@ def test_help_has_examples(command: str) -> None:
     assert f"recstack {command}" in result.stdout
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", ALL_COMMANDS)
 def test_help_reads_as_words_not_types(command: str) -> None:
     """No type labels (``<list[str]>``, ``<bool>``) and no braces around a required
     argument in the usage line."""
@@ -129,6 +128,26 @@ def test_help_reads_as_words_not_types(command: str) -> None:
     usage = next(line for line in result.stdout.splitlines() if "Usage:" in line)
     assert "{" not in usage and "}" not in usage, usage
     assert not re.search(r"<(list|bool|int|str|path)\b", result.stdout), result.stdout
+
+
+# Values typer itself would convert and word as a type checker does ("Input should be a
+# valid integer", "Value error, ..."): every shared option words its refusal itself.
+BAD_VALUES = [
+    (("--jobs", "x"), "--jobs takes a whole number of at least 0, not 'x'"),
+    (("--jobs", "-1"), "--jobs takes a whole number of at least 0, not '-1'"),
+    (("--jobs", "1.5"), "--jobs takes a whole number of at least 0, not '1.5'"),
+    (("--format", "yaml"), "'yaml' is not a format (choose from "),
+    (("--color", "maybe"), "'maybe' is not a colour mode (choose from auto, always, never)"),
+]
+
+
+@pytest.mark.parametrize("command", ALL_COMMANDS)
+def test_bad_option_values_read_as_words(command: str) -> None:
+    for args, message in BAD_VALUES:
+        result = run(command, *args, env={"COLUMNS": "400"})
+        assert result.exit_code == 2, (args, result.stdout + result.stderr)
+        assert message in result.stderr, (args, result.stderr)
+        assert not re.search(r"Input should|Value error|valid integer", result.stderr), args
 
 
 def test_version_everywhere() -> None:

@@ -28,13 +28,22 @@ Paths = Annotated[
 ]
 
 
-def _jobs(value: int) -> int:
-    return _at_least(value, 0, "--jobs")
+def _jobs(value: Any) -> int:
+    """``--jobs``'s value: a whole number, at least 0. A parser, not a callback: typer
+    would otherwise convert the text itself first, and word its failure as a type
+    checker does ("Input should be a valid integer")."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = -1
+    if number < 0:
+        raise typer.BadParameter(f"--jobs takes a whole number of at least 0, not {value!r}")
+    return number
 
 
 def jobs_option(help: str) -> Any:
     """``--jobs/-j N`` (0: all cores), for a command whose default is not :data:`Jobs`'."""
-    return typer.Option("--jobs", "-j", metavar="N", callback=_jobs, help=help, show_default=False)
+    return typer.Option("--jobs", "-j", metavar="N", parser=_jobs, help=help, show_default=False)
 
 
 Jobs = Annotated[
@@ -108,9 +117,3 @@ def format_option(formats: Iterable[str], help: str) -> Any:
         callback=choice("format", names),
         help=help,
     )
-
-
-def _at_least(value: int, low: int, name: str) -> int:
-    if value < low:
-        raise typer.BadParameter(f"{name} takes a whole number of at least {low}, not {value}")
-    return value
