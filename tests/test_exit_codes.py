@@ -94,6 +94,9 @@ def test_nothing_to_read_is_2(command: str, tmp_path: Path) -> None:
     result = run(*_args(command, empty))
     assert result.exit_code == 2, result.stdout + result.stderr
     assert "no recordings" in result.stderr or "nothing to compare" in result.stdout
+    # the file that is no recording is counted, in words (not "file(s)", "1 ... files")
+    assert "1 other JSON file skipped" in result.stderr, result.stderr
+    assert "(s)" not in result.stderr
 
 
 @pytest.mark.parametrize("command", NAMES)

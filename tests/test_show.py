@@ -331,7 +331,7 @@ def test_a_directory_of_other_json_only_is_nothing_to_show(tmp_path: Path) -> No
     result = run("show", tmp_path, "-f", "text")
     assert result.exit_code == 2
     assert result.stderr == (
-        f"recstack show: {tmp_path}: no recordings: 1 JSON file(s) found, none is a recording\n"
+        f"recstack show: {tmp_path}: no recordings: 1 other JSON file skipped\n"
     )
 
 

@@ -34,6 +34,7 @@ from typing import Any
 
 from recstack.ansi import strip_ansi
 from recstack.nodeid import is_node_id, same_file, split_node_id
+from recstack.render.common import plural
 from recstack.textenum import TextEnum
 
 __all__ = ["Manifest", "ManifestError", "ManifestFormat", "looks_renamed", "read_manifest"]
@@ -142,7 +143,11 @@ def _footer(line: str, index: int) -> _Footer | None:
 
 
 def _collection_error(count: int | None = None) -> ManifestError:
-    what = "collection had errors" if count is None else f"collection failed in {count} place(s)"
+    what = (
+        "collection had errors"
+        if count is None
+        else f"collection failed in {plural(count, 'place')}"
+    )
     return ManifestError(
         f"{what}: the tests of the files that failed are missing, and their recordings "
         "would all look unused; fix the collection first"

@@ -20,6 +20,7 @@ import jsonschema_rs
 from recstack.loading import json_kind
 from recstack.locate import pointer_from
 from recstack.problems import Problem, RecstackError
+from recstack.render.common import plural
 from recstack.schemarefs import RefPolicy, with_base_uri
 from recstack.snapshot import read_snapshot
 
@@ -231,6 +232,6 @@ def describe(error: ValidationError) -> str:
         word = "less than the minimum" if v == "minimum" else "more than the maximum"
         return f"{short(instance)} is {word} {value}"
     if v == "minLength":
-        return f"{short(instance)} is shorter than {value} character(s)"
+        return f"{short(instance)} is shorter than {plural(value, 'character')}"
     message = error.message
     return message if len(message) <= 200 else message[:197] + "…"

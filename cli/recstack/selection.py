@@ -36,6 +36,7 @@ from recstack.config import Config
 from recstack.fileglob import GlobSet
 from recstack.loading import io_problem
 from recstack.problems import Problem
+from recstack.render.common import skipped_text
 
 PATTERN = "*.json"
 STDIN = "-"
@@ -69,10 +70,7 @@ class Selection:
         if recordings or self.problems or (self.from_stdin and not self.files):
             return None
         where = " ".join(self.arguments) or os.curdir
-        if skipped:
-            message = f"no recordings: {skipped} JSON file(s) found, none is a recording"
-        else:
-            message = "no recordings to read"
+        message = f"no recordings: {skipped_text(skipped)}" if skipped else "no recordings to read"
         return Problem(where, message, rule="io")
 
     def gather(

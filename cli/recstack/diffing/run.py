@@ -10,6 +10,7 @@ from recstack.diffing.pairing import Pair, compare_job
 from recstack.diffing.result import SKIPPED, DiffReport
 from recstack.parallel import pmap
 from recstack.problems import Problem
+from recstack.render.common import skipped_text
 
 
 def diff_pairs(
@@ -45,6 +46,6 @@ def diff_pairs(
         if progress is not None:
             progress(2 if result.moved else 1)
     if expected is not None and not report.files:
-        skipped = f" ({len(report.skipped)} other JSON files skipped)" if report.skipped else ""
+        skipped = f" ({skipped_text(len(report.skipped))})" if report.skipped else ""
         report.unusable.append(Problem(expected, f"no recordings to compare{skipped}", rule="io"))
     return report

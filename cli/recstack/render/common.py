@@ -10,12 +10,17 @@ def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word if count == 1 else many or word + 's'}"
 
 
+def skipped_text(count: int) -> str:
+    """``1 other JSON file skipped``: JSON files found by walking that are no recordings."""
+    return f"{plural(count, 'other JSON file')} skipped"
+
+
 def run_notes(skipped: Sequence[str], vanished: Sequence[str]) -> list[str]:
     """What a run passed over, for its summary line: JSON files that are no recordings
     (found by walking) and paths read from stdin that no longer exist."""
     notes = []
     if skipped:
-        notes.append(f"{plural(len(skipped), 'other JSON file')} skipped")
+        notes.append(skipped_text(len(skipped)))
     if vanished:
         notes.append(f"{plural(len(vanished), 'deleted path')} from stdin skipped")
     return notes
