@@ -79,6 +79,26 @@ def test_a_broken_recording_is_a_finding_1(command: str, clean: Path, tmp_path: 
 
 
 @pytest.mark.parametrize("command", NAMES)
+def test_exclude_and_the_configurations_exclude_leave_a_file_unread(
+    command: str, clean: Path, tmp_path: Path
+) -> None:
+    (clean / "broken.json").write_text('{"request": {}, "response": {')
+    paths = [clean]
+    if command == "diff":  # the other side's copy differs (a file is the same as itself)
+        other = tmp_path / "other"
+        shutil.copytree(clean, other)
+        (other / "broken.json").write_text('{"request": {}, "response": [')
+        paths.append(other)
+    args = _args(command, *paths)
+    assert run(*args, "--isolated").exit_code == 1
+    assert run(*args, "--isolated", "--exclude", "broken.json").exit_code == 0
+    config = tmp_path / "recstack.toml"
+    config.write_text('exclude = ["**/broken.json"]\n')
+    result = run(*args, "--config", config)
+    assert result.exit_code == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("command", NAMES)
 def test_a_missing_path_is_2(command: str, tmp_path: Path) -> None:
     missing = tmp_path / "nope.json"
     result = run(*_args(command, missing))

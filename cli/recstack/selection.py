@@ -123,18 +123,25 @@ class Gathered(Generic[R]):
     unusable: list[Problem] = field(default_factory=list)  # arguments, or nothing read
 
 
+def exclude_globs(config: Config, exclude: Sequence[str]) -> list[GlobSet]:
+    """What is never read: the configuration's ``exclude`` (relative to its folder) and
+    ``--exclude`` (relative to the current directory); empty sets left out."""
+    both = (GlobSet(config.root, config.exclude), GlobSet(Path.cwd(), tuple(exclude)))
+    return [globs for globs in both if globs]
+
+
+def keeper(config: Config, exclude: Sequence[str]) -> Callable[[Path], bool]:
+    """``keep(path)``: False for a path :func:`exclude_globs` excludes (for the commands
+    that find their files in git rather than by walking: diff, review)."""
+    excludes = exclude_globs(config, exclude)
+    return lambda path: not any(globs.matches(path) for globs in excludes)
+
+
 class _Walker:
     """Expands arguments into candidates, once each, in a stable order."""
 
     def __init__(self, config: Config, exclude: Sequence[str], pattern: str) -> None:
-        self.excludes = [
-            globs
-            for globs in (
-                GlobSet(config.root, config.exclude),
-                GlobSet(Path.cwd(), tuple(exclude)),
-            )
-            if globs
-        ]
+        self.excludes = exclude_globs(config, exclude)
         self.pattern = pattern
         self.selection = Selection()
         self._seen: set[str] = set()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -185,26 +184,17 @@ def diff(
     from recstack.diffing.gitsource import looks_like_external
     from recstack.diffing.run import diff_pairs
     from recstack.diffing.sources import pairs_for
-    from recstack.fileglob import GlobSet
     from recstack.output import progress
 
     arguments = list(args or [])
     external = git_external or (not use_git and looks_like_external(arguments))
     with session("diff", color=color, config=config, isolated=isolated) as run:
-        excludes = [
-            GlobSet(run.config.root, run.config.exclude),
-            GlobSet(Path.cwd(), tuple(exclude or ())),
-        ]
-
-        def keep(path: Path) -> bool:
-            return not any(globs.matches(path) for globs in excludes)
-
         pairs = pairs_for(
             arguments,
             use_git=use_git,
             external=external,
             paths_after=ctx.meta.get(PATHS_AFTER),
-            keep=keep,
+            keep=run.keep(exclude),
         )
         options = Options(strict=strict, ignore=(*run.config.diff_ignore, *(ignore or [])))
         with progress(len(pairs), "comparing") as advance:

@@ -56,8 +56,8 @@ Exclude = Annotated[
     typer.Option(
         "--exclude",
         metavar="GLOB",
-        help="Skip files and folders matching GLOB when walking directories (repeatable; "
-        "relative to the current directory, or a bare name matched anywhere).",
+        help="Leave out files and folders matching GLOB, found in a directory or a git range "
+        "(repeatable; relative to the current directory, or a bare name matched anywhere).",
         show_default=False,
     ),
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -106,7 +105,6 @@ def review(
     recording is shown with its diff and decided with a key; elsewhere, a flag decides.
     """
     from recstack.diffing.compare import Options
-    from recstack.fileglob import GlobSet
     from recstack.output import is_terminal
     from recstack.render.review import TerminalScreen
     from recstack.reviewing.interactive import review_interactively
@@ -134,19 +132,11 @@ def review(
                 "not a terminal (stdin or stdout): give one of "
                 f"{', '.join(_POLICIES)}, or --dry-run to list what differs"
             )
-        excludes = [
-            GlobSet(run.config.root, run.config.exclude),
-            GlobSet(Path.cwd(), tuple(exclude or ())),
-        ]
-
-        def keep(path: Path) -> bool:
-            return not any(globs.matches(path) for globs in excludes)
-
         found = start_review(
             revision,
             list(paths or ()),
             Options(ignore=tuple(run.config.diff_ignore)),
-            keep=keep,
+            keep=run.keep(exclude),
             jobs=jobs,
             dry_run=dry_run,
         )

@@ -74,6 +74,13 @@ class Session:
 
         return select(paths, config=self.config, exclude=exclude or (), stdin=self.stdin)
 
+    def keep(self, exclude: Sequence[str] | None) -> Callable[[Path], bool]:
+        """Whether a path found elsewhere (a tree, a git range) is read: not excluded by
+        the configuration or ``--exclude``, as :meth:`select` decides."""
+        from recstack.selection import keeper
+
+        return keeper(self.config, exclude or ())
+
     def error(self, message: str) -> None:
         error_line(f"recstack {self.command}: {message}")
 
