@@ -141,3 +141,36 @@ def test_nothing_cites_the_upstream_guide() -> None:
         if GUIDE_CITATION.search(line)
     ]
     assert hits == []
+
+
+def _command_options() -> list[tuple[str, list[str]]]:
+    """Each command of the app with its long options (``--help`` aside)."""
+    import typer.main
+
+    from recstack.app import app
+
+    group = typer.main.get_command(app)
+    found = []
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        options = [
+            opt
+            for param in command.params
+            for opt in param.opts
+            if opt.startswith("--") and opt != "--help"
+        ]
+        found.append((name, options))
+    return found
+
+
+@pytest.mark.parametrize("command, options", _command_options(), ids=lambda v: str(v)[:12])
+def test_every_option_of_a_command_is_in_its_doc_and_the_readme(
+    command: str, options: list[str]
+) -> None:
+    """docs/<command>.md shows every option (CONTRIBUTING: "every option in use"), and the
+    README has a section for the command: both follow the app's command list."""
+    doc = ROOT / "docs" / f"{command}.md"
+    text = doc.read_text(encoding="utf-8")
+    missing = [opt for opt in options if not re.search(rf"`{re.escape(opt)}\b", text)]
+    assert not missing, f"{doc.name} does not show {', '.join(missing)}"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"\n## recstack {command}\n" in readme
