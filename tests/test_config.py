@@ -106,6 +106,8 @@ def test_isolated_and_explicit_config(tmp_path: Path) -> None:
     other.write_text('exclude = ["x"]\n')
     assert resolve_config(other, cwd=tmp_path).exclude == ("x",)
     assert resolve_config(cwd=tmp_path / "..").path != tmp_path / "pyproject.toml"
+    with pytest.raises(ConfigError, match=r"other\.toml: cannot be used with --isolated"):
+        resolve_config(other, isolated=True, cwd=tmp_path)
 
 
 def test_no_config_gives_defaults(tmp_path: Path) -> None:

@@ -136,6 +136,12 @@ def test_a_bad_configuration_is_2(command: str, clean: Path, tmp_path: Path) -> 
         f"recstack {command}: {config}: unknown key 'inclde' in the top level "
         "(known: include, exclude, validate, normalize, diff, replay)\n"
     )
+    both = run(*_args(command, clean), "--config", config, "--isolated")
+    assert (both.exit_code, both.stderr) == (
+        2,
+        f"recstack {command}: --config {config}: cannot be used with --isolated, which "
+        "ignores every configuration file\n",
+    )
 
 
 def _crash(env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -571,7 +571,7 @@ def test_exclude_and_config(old_repo: tuple[Path, dict], tmp_path: Path) -> None
     config.write_text('exclude = ["**/responses"]\n')
     result = run("rekey", "--check", "--config", config, root)
     assert result.stdout.splitlines()[-1].startswith("0 to rename")
-    assert run("rekey", "--check", "--config", config, "--isolated", root).exit_code == 1
+    assert run("rekey", "--check", "--isolated", root).exit_code == 1
     assert run("rekey", "--check", "-j", "2", root).exit_code == 1
 
 

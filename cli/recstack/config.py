@@ -174,7 +174,16 @@ def find_config(start: Path | None = None) -> Path | None:
 def resolve_config(
     config: Path | str | None = None, *, isolated: bool = False, cwd: Path | None = None
 ) -> Config:
-    """The configuration a command runs with: ``--config``, ``--isolated`` or the nearest file."""
+    """The configuration a command runs with: ``--config``, ``--isolated`` or the nearest
+    file. Both options at once contradict each other (as in ruff): an error."""
+    if isolated and config is not None:
+        raise ConfigError(
+            Problem(
+                f"--config {config}",
+                "cannot be used with --isolated, which ignores every configuration file",
+                rule="config",
+            )
+        )
     if isolated:
         return Config()
     if config is not None:

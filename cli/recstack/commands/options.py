@@ -75,7 +75,7 @@ ConfigFile = Annotated[
 
 Isolated = Annotated[
     bool,
-    typer.Option("--isolated", help="Ignore every configuration file."),
+    typer.Option("--isolated", help="Ignore every configuration file (not with --config)."),
 ]
 
 
