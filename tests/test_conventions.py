@@ -431,3 +431,22 @@ def test_a_schema_that_is_a_fifo_or_device_is_refused_not_read(tmp_path: Path) -
             f"recstack validate: {schema}: cannot read schema: not a regular file "
             f"({'a FIFO' if schema == fifo else 'a character device'})"
         ]
+
+
+def test_a_long_value_in_a_message_is_cut_one_way() -> None:
+    """normalize --diff, rekey --diff, diff and validate's messages quote values through
+    one helper (render.jsontext.short_json): one line, an ellipsis where it is cut."""
+    import json
+
+    from recstack.normalization import Rewrite
+    from recstack.render.jsontext import short_json
+    from recstack.render.normalize import SHORT_VALUE, change_text
+    from recstack.schema import short
+
+    value = "x\n" * 200
+    cut = json.dumps(value)[: SHORT_VALUE - 1] + "…"
+    assert short_json(value, SHORT_VALUE) == cut
+    assert (
+        change_text(Rewrite("r", "id", value, "rec-1", 1)) == f'id: {cut} -> "rec-1" (in 1 place)'
+    )
+    assert short(value, SHORT_VALUE) == cut

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ from recstack.loading import json_kind
 from recstack.locate import pointer_from
 from recstack.problems import Problem, RecstackError
 from recstack.render.common import plural
+from recstack.render.jsontext import short_json
 from recstack.schemarefs import RefPolicy, with_base_uri
 from recstack.snapshot import read_snapshot
 
@@ -196,10 +196,7 @@ def short(value: Any, width: int = 60) -> str:
         return "an object" if value else "{}"
     if isinstance(value, list):
         return "an array" if value else "[]"
-    if isinstance(value, Decimal):  # a number a 64-bit float cannot hold
-        return str(value)
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= width else text[: width - 4] + '…"'
+    return short_json(value, width)
 
 
 def _expected(types: Any) -> str:

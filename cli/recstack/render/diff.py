@@ -46,7 +46,7 @@ from recstack.diffing.result import (
 from recstack.inert import inert, inert_json, inert_line
 from recstack.output import Output
 from recstack.render.common import plural, run_notes
-from recstack.render.jsontext import json_text
+from recstack.render.jsontext import short_json
 
 if TYPE_CHECKING:  # imported by the functions that use them (start-up time)
     from recstack.diffing.repeated import RepeatedGroup
@@ -83,13 +83,6 @@ def summary_line(report: DiffReport) -> str:
             "(several partners fit as well)"
         )
     return "; ".join([line, *notes])
-
-
-def short_json(value: Any, limit: int = MAX_VALUE) -> str:
-    text = value if isinstance(value, str) and limit == 0 else json_text(value)
-    if limit and len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return text
 
 
 def about_text(about: About) -> str:
@@ -136,12 +129,15 @@ def change_body(change: Change) -> list[Line]:
     if change.kind == EMBEDDING and change.stats is not None:
         return [[(describe(change.stats), "")]]
     if change.kind == ITEM_ADDED:
-        return [[("+ " + short_json(after), "green")]]
+        return [[("+ " + short_json(after, MAX_VALUE), "green")]]
     if change.kind == ITEM_REMOVED:
-        return [[("- " + short_json(before), "red")]]
+        return [[("- " + short_json(before, MAX_VALUE), "red")]]
     if change.kind == FILE_ERROR or change.informational:
         return []
-    return [[("- " + short_json(before), "red")], [("+ " + short_json(after), "green")]]
+    return [
+        [("- " + short_json(before, MAX_VALUE), "red")],
+        [("+ " + short_json(after, MAX_VALUE), "green")],
+    ]
 
 
 def change_heading(change: Change) -> Line:

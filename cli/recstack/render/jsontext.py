@@ -25,3 +25,10 @@ def json_text(value: Any, *, indent: int | None = None) -> str:
     except (TypeError, ValueError):
         text = repr(value)
     return inert_json(text)
+
+
+def short_json(value: Any, limit: int) -> str:
+    """``value`` as :func:`json_text` on one line, cut to ``limit`` characters (the last
+    one an ellipsis): a value quoted inside a message or a summary line."""
+    text = json_text(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

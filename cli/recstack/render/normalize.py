@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from recstack.inert import inert_json, inert_line
 from recstack.output import Output
 from recstack.render.common import plural, run_notes
-from recstack.render.jsontext import json_text
+from recstack.render.jsontext import short_json
 from recstack.volatile import PROFILES, RULES, VolatileRule
 
 if TYPE_CHECKING:  # the library is imported by the functions that use it (start-up time)
     from recstack.normalization import Mode, NormalizeResult, Rewrite
     from recstack.normalization import NormalizeReport as Report
 
-_MAX_VALUE = 60
+SHORT_VALUE = 60  # characters of an old or new value on a line of --diff
 
 
 def summary_line(report: Report) -> str:
@@ -53,21 +53,14 @@ def summary_dict(report: Report) -> dict[str, int]:
     }
 
 
-def value_text(value: Any) -> str:
-    """A JSON value on one short line."""
-    text = json_text(value)
-    return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 3] + "..."
-
-
 def change_text(change: Rewrite) -> str:
     """``field: old -> new (N chunks)``; ``(+K other values)`` when olds differ."""
-    old = value_text(change.old)
+    old = short_json(change.old, SHORT_VALUE)
     if change.distinct_old > 1:
         others = change.distinct_old - 1
         old += f" (+{plural(others, 'other value')})"
-    return (
-        f"{change.field}: {old} -> {value_text(change.new)} (in {plural(change.chunks, 'place')})"
-    )
+    new = short_json(change.new, SHORT_VALUE)
+    return f"{change.field}: {old} -> {new} (in {plural(change.chunks, 'place')})"
 
 
 def renamed_text(result: NormalizeResult) -> str:

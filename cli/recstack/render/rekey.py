@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from recstack.inert import inert_json
 from recstack.output import Output
 from recstack.render.common import plural, run_notes
-from recstack.render.jsontext import json_text
-from recstack.render.normalize import Line, emit, value_text
+from recstack.render.jsontext import json_text, short_json
+from recstack.render.normalize import SHORT_VALUE, Line, emit
 
 if TYPE_CHECKING:  # the library is imported by the functions that use it (start-up time)
     from recstack.normalization import Mode
@@ -66,11 +66,11 @@ def _detail_lines(result: RekeyResult) -> list[Line]:
         lines.append((f"  {where}: {json_text(change.old)} -> {json_text(change.new)}", ""))
     if result.ids is not None:
         ids = result.ids
-        old = value_text(ids.old[0])
+        old = short_json(ids.old[0], SHORT_VALUE)
         if len(ids.old) > 1:
             old += f" (+{plural(len(ids.old) - 1, 'other value')})"
         places = plural(ids.places, "place")
-        lines.append((f"  rec- ids: {old} -> {value_text(ids.new)} (in {places})", ""))
+        lines.append((f"  rec- ids: {old} -> {short_json(ids.new, SHORT_VALUE)} (in {places})", ""))
     return lines
 
 
