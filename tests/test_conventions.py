@@ -450,3 +450,26 @@ def test_a_long_value_in_a_message_is_cut_one_way() -> None:
         change_text(Rewrite("r", "id", value, "rec-1", 1)) == f'id: {cut} -> "rec-1" (in 1 place)'
     )
     assert short(value, SHORT_VALUE) == cut
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("validate", "-f", "json"),
+        ("normalize", "--check", "-f", "json"),
+        ("explain", os.devnull, "-f", "json"),
+        ("rekey", "--check", "-f", "json"),
+        ("prune", "--stale", "-f", "json"),
+        ("ls", "-f", "json"),
+        ("show", "-f", "json"),
+    ],
+    ids=lambda a: a[0],
+)
+def test_every_json_report_is_written_one_way(args: tuple[str, ...], tmp_path: Path) -> None:
+    """One writer for every --format json (render.jsontext): non-ASCII as it is, never
+    as \\u escapes that hide a name from grep."""
+    (tmp_path / "café-bad.json").write_text('{"request": {}, "response": {')
+    shutil.copy(EXAMPLES / "chat.json", tmp_path / "café-ok.json")
+    result = run(*args, tmp_path)
+    assert "café-" in result.stdout, result.stdout
+    assert "\\u00e9" not in result.stdout

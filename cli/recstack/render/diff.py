@@ -43,10 +43,10 @@ from recstack.diffing.result import (
     note_text,
     summarize,
 )
-from recstack.inert import inert, inert_json, inert_line
+from recstack.inert import inert, inert_line
 from recstack.output import Output
 from recstack.render.common import plural, run_notes
-from recstack.render.jsontext import short_json
+from recstack.render.jsontext import json_document, short_json
 
 if TYPE_CHECKING:  # imported by the functions that use them (start-up time)
     from recstack.diffing.repeated import RepeatedGroup
@@ -294,10 +294,7 @@ def to_json(report: DiffReport) -> dict[str, Any]:
 
 def render_json(report: DiffReport, out: Output) -> None:
     """The JSON report; lone surrogates and C1 controls as ``\\uXXXX`` escapes."""
-    from recstack.jsonnumbers import dumps_text
-
-    text = dumps_text(to_json(report), indent=2, ensure_ascii=False, default=str)
-    out.write(inert_json(text) + "\n")
+    out.write(json_document(to_json(report)))
 
 
 def render_markdown(report: DiffReport, out: Output) -> None:

@@ -7,13 +7,12 @@ test ids and urls come from the log and the recordings); JSON by
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from recstack.inert import inert_json
 from recstack.output import Output
 from recstack.render.common import plural, run_notes
+from recstack.render.jsontext import json_document
 from recstack.render.normalize import Line, emit
 
 if TYPE_CHECKING:  # the library is imported by the functions that use it (start-up time)
@@ -126,7 +125,7 @@ def render_json(report: ExplainReport, out: Output) -> None:
         },
         "problems": [problem.to_dict() for problem in [*report.problems, *report.broken]],
     }
-    out.write(inert_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
+    out.write(json_document(document))
 
 
 FORMATS: dict[str, Callable[[ExplainReport, Output], None]] = {

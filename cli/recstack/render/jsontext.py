@@ -32,3 +32,12 @@ def short_json(value: Any, limit: int) -> str:
     one an ellipsis): a value quoted inside a message or a summary line."""
     text = json_text(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def json_document(document: Any) -> str:
+    """A ``--format json`` report: indented, non-ASCII kept, numbers exact, any other
+    object as its ``str``; control characters and lone surrogates as escapes
+    (:func:`recstack.inert.inert_json`); a newline last."""
+    from recstack.jsonnumbers import dumps_text  # orjson, decimal: not for --help
+
+    return inert_json(dumps_text(document, indent=2, ensure_ascii=False, default=str)) + "\n"

@@ -6,14 +6,13 @@ as escapes, JSON with them as ``\\uXXXX`` escapes (:mod:`recstack.inert`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from recstack.inert import inert_json, inert_line
+from recstack.inert import inert_line
 from recstack.output import Output
 from recstack.render.common import plural, run_notes
-from recstack.render.jsontext import short_json
+from recstack.render.jsontext import json_document, short_json
 from recstack.volatile import PROFILES, RULES, VolatileRule
 
 if TYPE_CHECKING:  # the library is imported by the functions that use it (start-up time)
@@ -127,7 +126,7 @@ def render_json(report: Report, out: Output) -> None:
         "skipped": report.skipped,
         "problems": [problem.to_dict() for problem in report.unusable],
     }
-    out.write(inert_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
+    out.write(json_document(document))
 
 
 FORMATS: dict[str, Callable[[Report, Output], None]] = {"text": render_text, "json": render_json}
@@ -182,7 +181,7 @@ def render_rules_json(profile: str, out: Output) -> None:
         }
         for rule in RULES
     ]
-    out.write(json.dumps({"profile": profile, "rules": rules}, indent=2, ensure_ascii=False) + "\n")
+    out.write(json_document({"profile": profile, "rules": rules}))
 
 
 RULES_FORMATS: dict[str, Callable[[str, Output], None]] = {

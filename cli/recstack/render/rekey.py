@@ -7,15 +7,13 @@ Paths and test ids quote the file system and recordings: every line is made iner
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from recstack.inert import inert_json
 from recstack.output import Output
 from recstack.render.common import plural, run_notes
-from recstack.render.jsontext import json_text, short_json
+from recstack.render.jsontext import json_document, json_text, short_json
 from recstack.render.normalize import SHORT_VALUE, Line, emit
 
 if TYPE_CHECKING:  # the library is imported by the functions that use it (start-up time)
@@ -152,7 +150,7 @@ def render_json(report: RekeyReport, out: Output) -> None:
         "skipped": report.skipped,
         "problems": [problem.to_dict() for problem in report.unusable],
     }
-    out.write(inert_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
+    out.write(json_document(document))
 
 
 FORMATS: dict[str, Callable[[RekeyReport, Output], None]] = {

@@ -12,10 +12,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from recstack.diffing.result import ADDED, REMOVED
-from recstack.inert import inert, inert_json, inert_line
+from recstack.inert import inert, inert_line
 from recstack.output import Output
 from recstack.render.common import plural, run_notes
 from recstack.render.diff import STATUS_STYLE, file_lines
+from recstack.render.jsontext import json_document
 from recstack.reviewing.model import OUTCOMES, Outcome, Review, ReviewItem
 
 if TYPE_CHECKING:
@@ -162,10 +163,7 @@ def to_json(review: Review) -> dict[str, Any]:
 
 def render_json(review: Review, out: Output) -> None:
     """The JSON report; lone surrogates and C1 controls as ``\\uXXXX`` escapes."""
-    from recstack.jsonnumbers import dumps_text
-
-    text = dumps_text(to_json(review), indent=2, ensure_ascii=False, default=str)
-    out.write(inert_json(text) + "\n")
+    out.write(json_document(to_json(review)))
 
 
 FORMATS: dict[str, Callable[[Review, Output], None]] = {

@@ -12,13 +12,13 @@ their control characters are shown as escapes (:mod:`recstack.inert`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from recstack.inert import inert_line
 from recstack.output import Output
 from recstack.render.common import plural, run_notes
+from recstack.render.jsontext import json_document
 
 if TYPE_CHECKING:  # imported by the functions that use them (start-up time)
     from rich.text import Text
@@ -99,7 +99,7 @@ def to_json(report: ValidationReport) -> dict[str, Any]:
 
 
 def render_json(report: ValidationReport, out: Output) -> None:
-    out.write(json.dumps(to_json(report), indent=2) + "\n")
+    out.write(json_document(to_json(report)))
 
 
 def _escape_data(value: str) -> str:
@@ -154,7 +154,7 @@ def render_rules_text(descriptions: dict[str, str], out: Output) -> None:
 
 def render_rules_json(descriptions: dict[str, str], out: Output) -> None:
     rows = [{"rule": rule_id, "description": text} for rule_id, text in descriptions.items()]
-    out.write(json.dumps(rows, indent=2) + "\n")
+    out.write(json_document(rows))
 
 
 RULES_FORMATS: dict[str, Callable[[dict[str, str], Output], None]] = {
