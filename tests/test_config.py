@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
+import recstack.config as config_module
 from recstack.config import Config, ConfigError, find_config, load_config, resolve_config
 from recstack.fileglob import GlobSet
+
+from conftest import ROOT
 
 
 @pytest.mark.parametrize(
@@ -148,3 +152,25 @@ def test_pyproject_errors_name_the_tool_table(tmp_path: Path) -> None:
 def test_missing_config_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="configuration file not found"):
         resolve_config(tmp_path / "nope.toml")
+
+
+def test_the_documented_configurations_load(tmp_path: Path) -> None:
+    """Every ``toml`` block of README.md and docs/*.md, and the module's own example, is a
+    configuration recstack accepts (an unknown key there would fail every user who
+    copies it)."""
+
+    blocks = []
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        text = doc.read_text(encoding="utf-8")
+        blocks += [m for m in re.findall(r"^```toml\n(.*?)^```", text, re.M | re.S)]
+    docstring = config_module.__doc__ or ""
+    example = re.search(r"::\n\n((?:    .*\n|\n)+)", docstring)
+    assert example is not None and blocks
+    blocks.append("\n".join(line[4:] for line in example.group(1).splitlines()))
+    for i, block in enumerate(blocks):
+        path = tmp_path / str(i) / "pyproject.toml"
+        path.parent.mkdir()
+        path.write_text(block)
+        config = load_config(path)
+        assert config.include and config.exclude, block
+        assert config.validate_ignore and config.normalize_profile and config.diff_ignore
