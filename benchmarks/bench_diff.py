@@ -313,6 +313,9 @@ def row(name: str, seconds: float, cpu: float, lines: int, approx: bool = False)
 
 
 def main(argv: list[str]) -> None:
+    if "-h" in argv or "--help" in argv:
+        print("usage: bench_diff.py [--quick]\n\n" + (__doc__ or "").strip())
+        return
     quick = "--quick" in argv
     unknown = [arg for arg in argv if arg != "--quick"]
     if unknown:

@@ -13,7 +13,7 @@ summary. Reported: size, lines, misses found and wall time (best of three).
 
 from __future__ import annotations
 
-import sys
+import argparse
 import tempfile
 import time
 from pathlib import Path
@@ -121,7 +121,11 @@ def write_log(path: Path, megabytes: int) -> tuple[int, int]:
 
 
 def main() -> None:
-    megabytes = int(sys.argv[1]) if len(sys.argv) > 1 else 50
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument(
+        "megabytes", nargs="?", type=int, default=50, help="size of the log (default 50)"
+    )
+    megabytes = parser.parse_args().megabytes
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "run.log"
         tests, failing = write_log(path, megabytes)

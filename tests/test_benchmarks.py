@@ -100,3 +100,10 @@ def test_startup_benchmark_needs_no_recordings_and_refuses_what_is_no_checkout(
     assert proc.stderr == (
         f"bench_startup.py: {tmp_path}: not a checkout of recstack (no cli/recstack/__init__.py)\n"
     )
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in BENCHMARKS.glob("*.py")))
+def test_every_script_answers_help_without_the_real_recordings(script: str, tmp_path: Path) -> None:
+    proc = _run(script, "--help", shared=tmp_path / "nowhere")
+    assert proc.returncode == 0, proc.stderr
+    assert "usage:" in proc.stdout and "Traceback" not in proc.stderr
