@@ -30,6 +30,7 @@ _EXPORTS = {
     "ValidationResult": "recstack.validation",
     "FileDiff": "recstack.diffing.result",
     "Change": "recstack.diffing.result",
+    "ChangeKind": "recstack.diffing.result",
     "DiffStatus": "recstack.diffing.result",
     "Normalized": "recstack.normalization",
     "Rewrite": "recstack.normalization",
@@ -38,6 +39,7 @@ _EXPORTS = {
 __all__ = [
     "Answer",
     "Change",
+    "ChangeKind",
     "Choice",
     "DiffStatus",
     "ErrorInfo",
@@ -59,7 +61,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from recstack.api import diff, load, normalize, reassemble, validate
-    from recstack.diffing.result import Change, DiffStatus, FileDiff
+    from recstack.diffing.result import Change, ChangeKind, DiffStatus, FileDiff
     from recstack.normalization import Normalized, Rewrite
     from recstack.problems import Problem, RecstackError
     from recstack.reassembly.answer import Answer, Choice, ErrorInfo, ToolCall

@@ -21,6 +21,7 @@ from recstack.diffing.result import (
     VALUE,
     WHERE_RESPONSE,
     Change,
+    ChangeKind,
 )
 from recstack.diffing.structural import diff_values, is_text, parse_json_string
 from recstack.paths import join, keyed
@@ -29,7 +30,7 @@ from recstack.reassembly.answer import Answer, Choice, ToolCall
 PREFIX = "answer"
 
 
-def _change(parts: list[str | int], kind: str, before: Any, after: Any) -> Change:
+def _change(parts: list[str | int], kind: ChangeKind, before: Any, after: Any) -> Change:
     return Change(WHERE_RESPONSE, join([PREFIX, *parts]), kind, before, after)
 
 

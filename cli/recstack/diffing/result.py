@@ -41,15 +41,29 @@ STATUSES = (SAME, EQUIVALENT, CHANGED, ADDED, REMOVED, ERROR)
 # Statuses that make ``recstack diff`` exit 1.
 FINDINGS = frozenset({CHANGED, ADDED, REMOVED, ERROR})
 
-# Change kinds.
-VALUE = "changed"  # a scalar or structure replaced
-TEXT = "text"  # a string changed: rendered as a line diff (word diff when single-line)
-ITEM_ADDED = "added"
-ITEM_REMOVED = "removed"
-TYPE = "type"  # the JSON type changed
-RECHUNKED = "re-chunked"  # informational: the stream was split differently
-TEST_ID = "test-id"  # informational: the same recording now belongs to another test id
-FILE_ERROR = "error"  # the recording could not be read
+
+class ChangeKind(TextEnum):
+    """What one :class:`Change` is (its ``kind``; JSON writes the text)."""
+
+    VALUE = "changed"  # a scalar or structure replaced
+    TEXT = "text"  # a string changed: rendered as a line diff (word diff when single-line)
+    ITEM_ADDED = "added"
+    ITEM_REMOVED = "removed"
+    TYPE = "type"  # the JSON type changed
+    EMBEDDING = "embedding"  # two vectors of one length, with their distance
+    RECHUNKED = "re-chunked"  # informational: the stream was split differently
+    TEST_ID = "test-id"  # informational: the same recording now belongs to another test id
+    FILE_ERROR = "error"  # the recording could not be read
+
+
+VALUE, TEXT, TYPE, EMBEDDING = (
+    ChangeKind.VALUE,
+    ChangeKind.TEXT,
+    ChangeKind.TYPE,
+    ChangeKind.EMBEDDING,
+)
+ITEM_ADDED, ITEM_REMOVED = ChangeKind.ITEM_ADDED, ChangeKind.ITEM_REMOVED
+RECHUNKED, TEST_ID, FILE_ERROR = ChangeKind.RECHUNKED, ChangeKind.TEST_ID, ChangeKind.FILE_ERROR
 
 # Kinds that describe a difference without making the file ``changed``.
 INFORMATIONAL = frozenset({RECHUNKED, TEST_ID})
@@ -82,7 +96,7 @@ class Change:
 
     where: str
     path: str
-    kind: str
+    kind: ChangeKind
     before: Any = None
     after: Any = None
     stats: dict[str, Any] | None = None  # kind ``embedding``: how far the vector moved

@@ -16,12 +16,11 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from recstack.diffing.result import TEXT, VALUE, Change
+from recstack.diffing.result import EMBEDDING, TEXT, VALUE, Change
 
 # Numeric lists at least this long are compared as one value; under these keys, any.
 VECTOR = 32
 EMBEDDING_KEYS = frozenset({"embedding", "embeddings"})
-EMBEDDING = "embedding"  # change kind: two vectors of one length, with their distance
 
 
 def _numeric(value: list[Any], shortest: int) -> bool:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from recstack.diffing.result import (
     ADDED,
     CHANGED,
+    EMBEDDING,
     EQUIVALENT,
     ERROR,
     FILE_ERROR,
@@ -36,6 +37,7 @@ from recstack.diffing.result import (
     SAME,
     TEST_ID,
     TEXT,
+    VALUE,
     About,
     Change,
     DiffReport,
@@ -118,7 +120,7 @@ def told_above(item: FileDiff, left: list[Change]) -> bool:
 
 def change_body(change: Change) -> list[Line]:
     """The lines under a change's heading."""
-    from recstack.diffing.vectors import EMBEDDING, describe
+    from recstack.diffing.vectors import describe
     from recstack.render.textdiff import line_diff, word_diff
 
     before, after = change.before, change.after
@@ -146,7 +148,7 @@ def change_heading(change: Change) -> Line:
     if change.kind == FILE_ERROR:
         message = change.after if change.after is not None else change.before
         return [(f"{inert_line(change.path):<8} ", "dim"), (inert_line(str(message)), "red")]
-    kind = "" if change.kind in (TEXT, "changed") else f"  ({change.kind})"
+    kind = "" if change.kind in (TEXT, VALUE) else f"  ({change.kind})"
     return [(f"{change.where:<8} ", "dim"), (inert_line(change.path), "bold"), (kind, "dim")]
 
 
