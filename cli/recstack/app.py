@@ -92,12 +92,9 @@ COMMANDS = (validate, show, diff, normalize, ls, explain, rekey, prune, review)
 
 for _module in COMMANDS:
     _name = _module.__name__.rsplit(".", 1)[-1]
-    if hasattr(_module, _name):
-        app.command(_name, epilog=_module.EPILOG, cls=getattr(_module, "COMMAND_CLASS", None))(
-            getattr(_module, _name)
-        )
-    else:  # not yet converted
-        _module.register(app)
+    app.command(_name, epilog=_module.EPILOG, cls=getattr(_module, "COMMAND_CLASS", None))(
+        getattr(_module, _name)
+    )
 
 
 class Terminated(BaseException):
