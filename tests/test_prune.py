@@ -482,7 +482,8 @@ def test_excluded_files_are_left(suite: Path, tmp_path: Path) -> None:
         ),
         (
             ["--unused-by", "broken.txt"],
-            "broken.txt: not a list of tests: line 2: pytest says 3 tests collected, but 1",
+            "broken.txt: not a list of tests: line 2: pytest says 3 tests collected, "
+            "but 1 node id is listed",
         ),
     ],
 )

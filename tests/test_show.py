@@ -517,3 +517,14 @@ def test_a_model_table_fits_a_terminal_with_cut_cells() -> None:
     assert max(len(line) for line in narrow) == 40
     assert narrow[1] == "  llama3.2:3b-inst…   a80c4f17acd55265a…"  # the widest narrowed first
     assert table_lines([("id",), ("猫猫猫猫猫猫",)], 8) == ["  id", "  猫猫…"]
+
+
+def test_the_header_counts_chunks_in_words(tmp_path: Path) -> None:
+    data = json.loads((EXAMPLES / "chat-stream.json").read_text())
+    data["response"]["body"] = data["response"]["body"][:1]
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps(data, indent=2) + "\n")
+    for output_format in ("rich", "markdown"):
+        out = run("show", one, "-f", output_format).stdout
+        assert "streamed, 1 chunk" in out and "1 chunks" not in out, out
+    assert "streamed, 14 chunks" in run("show", EXAMPLES / "chat-stream.json").stdout

@@ -159,8 +159,8 @@ def _checked(ids: list[str], footer: _Footer, what: str) -> None:
         raise _collection_error()
     if len(ids) != footer.selected:
         raise ManifestError(
-            f"line {footer.line + 1}: pytest says {footer.selected} tests collected, "
-            f"but {len(ids)} {what} are listed"
+            f"line {footer.line + 1}: pytest says {plural(footer.selected, 'test')} "
+            f"collected, but {plural(len(ids), what)} {'is' if len(ids) == 1 else 'are'} listed"
         )
 
 
@@ -175,7 +175,7 @@ def _from_collect_only(lines: list[str], footers: list[_Footer]) -> list[str]:
                 break
             if is_node_id(line.strip()):
                 run.append(line.strip())
-        _checked(run, footer, "node ids")
+        _checked(run, footer, "node id")
         ids.extend(run)
         start = footer.line + 1
     return ids
@@ -204,7 +204,7 @@ def _from_tree(lines: list[str], footers: list[_Footer]) -> list[str]:
     if footers:
         if len(footers) > 1:
             raise ManifestError("several collect-only trees: give them one at a time")
-        _checked(ids, footers[0], "tests")
+        _checked(ids, footers[0], "test")
     return ids
 
 

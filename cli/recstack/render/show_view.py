@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from recstack.render.common import plural
 from recstack.render.jsontext import json_text
 
 if TYPE_CHECKING:
@@ -257,7 +258,10 @@ def header_rows(shown: Shown, answer: Answer) -> list[tuple[str, str]]:
     if meta.provider:
         rows.append(("provider", meta.provider))
     rows.append(
-        ("response", f"streamed, {meta.chunks} chunks" if meta.streaming else "not streamed")
+        (
+            "response",
+            f"streamed, {plural(meta.chunks or 0, 'chunk')}" if meta.streaming else "not streamed",
+        )
     )
     family = f" ({meta.family})" if meta.family and meta.family != answer.kind else ""
     rows.append(("kind", answer.kind + family))
