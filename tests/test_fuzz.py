@@ -32,6 +32,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from recstack.app import COMMANDS as APP_COMMANDS
 from recstack.app import app
 
 from conftest import fuzz_seed_files
@@ -246,7 +247,10 @@ BYTES: dict[str, Callable[[random.Random, bytes], tuple[bytes, str]]] = {
 }
 KINDS = [*STRUCTURAL, *BYTES, "hostile_name"]
 
-COMMANDS = ("validate", "show", "diff", "normalize", "ls", "explain", "rekey", "prune")
+# Every command that reads recordings from PATHs (review reads git revisions), from the app.
+COMMANDS = tuple(
+    name for name in (m.__name__.rsplit(".", 1)[-1] for m in APP_COMMANDS) if name != "review"
+)
 
 # Crashes the fuzzer found outside the renderers, being fixed elsewhere: a mutant
 # whose only failure matches one of these (exception, deepest recstack frame) makes

@@ -17,13 +17,14 @@ from pathlib import Path
 import pytest
 
 from recstack import __version__
+from recstack.app import COMMANDS as APP_COMMANDS
 
 from cli_helpers import run_process
 from conftest import EXAMPLES, ROOT
 
 SCHEMA = ROOT / "schemas" / "recording.schema.json"
 LICENSE = ROOT / "LICENSE"
-COMMANDS = ("validate", "show", "diff", "normalize")
+COMMANDS = [module.__name__.rsplit(".", 1)[-1] for module in APP_COMMANDS]
 DIST_INFO = f"recstack-{__version__}.dist-info"
 
 # What pip prints when it cannot download the build backend (no network, no index).
