@@ -11,6 +11,7 @@ import recstack.config as config_module
 from recstack.config import Config, ConfigError, find_config, load_config, resolve_config
 from recstack.fileglob import GlobSet
 
+from cli_helpers import run
 from conftest import ROOT
 
 
@@ -129,7 +130,11 @@ def test_no_config_gives_defaults(tmp_path: Path) -> None:
         ("include = [1]\n", "include: expected a list of strings"),
         ('[validate]\nignored = ["x"]\n', "unknown key 'ignored' in [validate]"),
         ("validate = 3\n", "[validate] must be a table"),
-        ('[normalize]\nprofile = ""\n', "[normalize] profile: expected a non-empty string"),
+        ('[normalize]\nprofile = ""\n', "[normalize] profile: '' is not a profile (choose from"),
+        (
+            '[normalize]\nprofile = "llama"\n',
+            "[normalize] profile: 'llama' is not a profile (choose from default, llama-stack)",
+        ),
         ("include = [\n", "not valid TOML"),
     ],
 )
@@ -174,3 +179,19 @@ def test_the_documented_configurations_load(tmp_path: Path) -> None:
         config = load_config(path)
         assert config.include and config.exclude, block
         assert config.validate_ignore and config.normalize_profile and config.diff_ignore
+
+
+def test_a_bad_setting_fails_every_command_and_names_its_key(tmp_path: Path) -> None:
+    """A typo in a setting one command uses is found by every command (as ruff checks its
+    whole configuration); an unknown rule to ignore names the key it came from."""
+    (tmp_path / "pyproject.toml").write_text('[tool.recstack.normalize]\nprofile = "llama"\n')
+    shown = run("show", tmp_path / "x.json", "--config", tmp_path / "pyproject.toml")
+    assert shown.exit_code == 2
+    assert "[tool.recstack.normalize] profile: 'llama' is not a profile" in shown.stderr
+    (tmp_path / "recstack.toml").write_text('[validate]\nignore = ["no-such-rule"]\n')
+    result = run("validate", tmp_path, "--config", tmp_path / "recstack.toml")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"recstack validate: {tmp_path / 'recstack.toml'}: [validate] ignore: unknown rule "
+        "'no-such-rule' (see recstack validate --list-rules)\n",
+    )

@@ -63,6 +63,11 @@ class Config:
         """The folder the file's relative paths start from (the current one without a file)."""
         return self.path.parent if self.path is not None else Path.cwd()
 
+    def key(self, section: str, key: str) -> str:
+        """Where a setting sits, for messages: ``FILE: [tool.recstack.validate] ignore``."""
+        in_pyproject = self.path is not None and self.path.name == "pyproject.toml"
+        return f"{self.path}: {_table_name('tool.recstack' if in_pyproject else '', section)} {key}"
+
 
 class ConfigError(RecstackError):
     """A configuration file that cannot be used (always exit 2)."""
@@ -84,12 +89,22 @@ def _string(path: Path, where: str, value: Any) -> str:
     return value
 
 
+def _profile(path: Path, where: str, value: Any) -> str:
+    from recstack.volatile import PROFILES  # what normalize --profile accepts
+
+    if value not in PROFILES:
+        raise _fail(
+            path, f"{where}: {value!r} is not a profile (choose from {', '.join(PROFILES)})"
+        )
+    return str(value)
+
+
 # section -> key -> (Config field, reader)
 _Reader = Callable[[Path, str, Any], Any]
 _SCHEMA: dict[str, dict[str, tuple[str, _Reader]]] = {
     "": {"include": ("include", _strings), "exclude": ("exclude", _strings)},
     "validate": {"ignore": ("validate_ignore", _strings)},
-    "normalize": {"profile": ("normalize_profile", _string)},
+    "normalize": {"profile": ("normalize_profile", _profile)},
     "diff": {"ignore": ("diff_ignore", _strings)},
     "replay": {"fallback-dir": ("fallback_dir", _string)},
 }

@@ -196,14 +196,14 @@ def _validate_job(job: _Job, settings: _Settings) -> ValidationResult:
     )
 
 
-def check_rule_ids(ids: Iterable[str]) -> None:
-    """Raise a RecstackError (exit 2) naming an unknown rule id."""
+def check_rule_ids(ids: Iterable[str], *, where: str = "--ignore") -> None:
+    """Raise a RecstackError (exit 2) naming an unknown rule id and ``where`` it was given."""
     known = rules.descriptions()
     for rule_id in ids:
         if rule_id not in known:
             raise RecstackError(
                 Problem(
-                    "--ignore",
+                    where,
                     f"unknown rule {rule_id!r} (see recstack validate --list-rules)",
                     rule="usage",
                 )

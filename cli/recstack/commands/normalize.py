@@ -94,11 +94,6 @@ def normalize(
 
     with session("normalize", color=color, config=config, isolated=isolated) as run:
         chosen = profile or run.config.normalize_profile or DEFAULT
-        if chosen not in PROFILES:
-            run.fail(
-                f"unknown profile {chosen!r} in {run.config.path} (choose from "
-                f"{', '.join(PROFILES)})"
-            )
         if list_rules:
             run.render(RULES_FORMATS, output_format, chosen)
             raise typer.Exit()

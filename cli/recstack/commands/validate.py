@@ -80,12 +80,13 @@ def validate(
     from recstack import rules
     from recstack.output import progress
     from recstack.render.validate import RULES_FORMATS
-    from recstack.validation import validate_paths
+    from recstack.validation import check_rule_ids, validate_paths
 
     with session("validate", color=color, config=config, isolated=isolated) as run:
         if list_rules:
             run.render(RULES_FORMATS, output_format, rules.descriptions())
             raise typer.Exit()
+        check_rule_ids(run.config.validate_ignore, where=run.config.key("validate", "ignore"))
         selection = run.select(paths, exclude)
         with progress(len(selection.files), "validating") as advance:
             report = validate_paths(
