@@ -475,14 +475,15 @@ def explain_log(
     *,
     stdin: IO[bytes] | None = None,
     fallback_dir: str = DEFAULT_FALLBACK_DIR,
-    root: str = os.curdir,
+    root: str | os.PathLike[str] = os.curdir,
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ExplainReport:
     """The replay misses of ``log`` (a file, or ``-`` for ``stdin``), explained by the
-    recordings of ``selection``. A log that cannot be read is the report's
-    ``log_problem``, and nothing else is reported (the recordings are not read, or
-    what was read of them is dropped).
+    recordings of ``selection``; ``root``: the repository root (the commands that fix a
+    miss name paths under it as reached from the current directory). A log that cannot
+    be read is the report's ``log_problem``, and nothing else is reported (the
+    recordings are not read, or what was read of them is dropped).
 
     A log file is read in a process of its own while the recordings are read, when
     they are read on several (:func:`recstack.parallel.beside`).
@@ -498,9 +499,17 @@ def explain_log(
             if misses is not None:
                 report.scan = suite
                 report.explanations = explain_misses(
-                    misses, suite, fallback_dir=fallback_dir, root=root
+                    misses, suite, fallback_dir=fallback_dir, root=_as_reached(root)
                 )
     return report
+
+
+def _as_reached(root: str | os.PathLike[str]) -> str:
+    """``root`` relative to the current directory (whole on another drive: Windows)."""
+    try:
+        return os.path.relpath(root)
+    except ValueError:
+        return os.fspath(root)
 
 
 def _misses(read: Callable[[], list[Miss]], report: ExplainReport) -> list[Miss] | None:

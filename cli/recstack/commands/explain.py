@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Annotated
 
@@ -72,17 +71,13 @@ def explain(
         if log == STDIN and STDIN in (paths or []):
             run.fail("the log and the paths cannot both come from stdin (-)")
         selection = run.select(paths, exclude)
-        try:
-            root = os.path.relpath(run.config.root)
-        except ValueError:  # another drive (Windows): the whole path
-            root = str(run.config.root)
         with progress(len(selection.files), "reading recordings") as advance:
             report = explain_log(
                 log,
                 selection,
                 stdin=sys.stdin.buffer if log == STDIN else None,
                 fallback_dir=run.config.fallback_dir,
-                root=root,
+                root=run.config.root,
                 jobs=jobs,
                 progress=advance,
             )
