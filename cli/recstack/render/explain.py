@@ -81,11 +81,7 @@ def summary_line(report: ExplainReport) -> str:
 
     scan = report.scan
     read = plural(len(scan.entries), "recording") + " read"
-    notes = [*run_notes(scan.skipped, scan.vanished)]
-    if report.broken:
-        notes.append(plural(len(report.broken), "broken recording"))
-    if scan.unusable:
-        notes.append(f"{plural(len(scan.unusable), 'path')} not usable")
+    notes = run_notes(scan.skipped, scan.vanished, broken=report.broken, unusable=scan.unusable)
     tail = "".join(f", {note}" for note in notes)
     if not report.explanations:
         return f"no replay misses in {log_name(report)} ({read}{tail})"

@@ -94,11 +94,8 @@ def summary(report: Listing) -> str:
     text = f"{plural(len(entries), 'recording')} ({stale} stale, {unknown} unknown)"
     if report.filters.given:
         text += f" of {report.read} read"
-    notes = run_notes(report.scan.skipped, report.scan.vanished)
-    if report.broken:
-        notes.append(f"{plural(len(report.broken), 'broken recording')}")
-    if report.scan.unusable:
-        notes.append(f"{plural(len(report.scan.unusable), 'path')} not usable")
+    scan = report.scan
+    notes = run_notes(scan.skipped, scan.vanished, broken=report.broken, unusable=scan.unusable)
     return "; ".join([text, *notes])
 
 

@@ -32,10 +32,8 @@ def summary_line(report: Report) -> str:
         f"{report.count(UNCHANGED)} unchanged",
         plural(report.renamed, "renamed-recording mismatch", "renamed-recording mismatches"),
         plural(report.count(ERROR), "error"),
-        *run_notes(report.skipped, report.vanished),
+        *run_notes(report.skipped, report.vanished, unusable=report.unusable),
     ]
-    if report.unusable:
-        parts.append(f"{plural(len(report.unusable), 'path')} not usable")
     return ", ".join(parts)
 
 

@@ -70,9 +70,7 @@ def summary_line(report: PruneReport) -> str:
     kept = [f"{report.kept_count(why)} {kept_text(why)}" for why in Kept if report.kept_count(why)]
     if kept:
         parts.append("kept for safety: " + ", ".join(kept))
-    parts += run_notes(report.scan.skipped, report.scan.vanished)
-    if report.broken:
-        parts.append(plural(len(report.broken), "broken recording"))
+    parts += run_notes(report.scan.skipped, report.scan.vanished, broken=report.broken)
     if report.failures:
         parts.append(f"{len(report.failures)} not deleted (see above)")
     text = "; ".join(parts)

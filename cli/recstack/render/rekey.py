@@ -106,10 +106,8 @@ def summary_line(report: RekeyReport) -> str:
         f"{report.count(UNFIXABLE)} not fixable",
         f"{report.unchanged} unchanged",
         plural(report.count(ERROR), "error"),
-        *run_notes(report.skipped, report.vanished),
+        *run_notes(report.skipped, report.vanished, unusable=report.unusable),
     ]
-    if report.unusable:
-        parts.append(f"{plural(len(report.unusable), 'path')} not usable")
     return ", ".join(parts)
 
 

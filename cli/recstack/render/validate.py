@@ -36,10 +36,8 @@ def summary(report: ValidationReport) -> str:
     errors, warnings = len(report.errors), len(report.warnings)
     if errors or warnings:
         text += f" ({plural(errors, 'error')}, {plural(warnings, 'warning')})"
-    for note in run_notes(report.skipped, report.vanished):
+    for note in run_notes(report.skipped, report.vanished, unusable=report.unusable):
         text += f"; {note}"
-    if report.unusable:
-        text += f"; {plural(len(report.unusable), 'path')} not usable"
     return text
 
 
