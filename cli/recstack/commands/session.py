@@ -5,6 +5,7 @@ A command is::
 
     with session("validate", color=color, config=config, isolated=isolated) as run:
         report = validate_paths(run.select(paths, exclude), ...)
+        run.problems(report.unusable)  # one stderr line each (what stdout does not show)
         run.render(FORMATS, output_format, report)
         run.finish(report)
 
