@@ -199,7 +199,7 @@ def diff(
         def keep(path: Path) -> bool:
             return not any(globs.matches(path) for globs in excludes)
 
-        pairs = pairs_for(
+        sources = pairs_for(
             arguments,
             use_git=use_git,
             external=external,
@@ -207,12 +207,13 @@ def diff(
             keep=keep,
         )
         options = Options(strict=strict, ignore=(*run.config.diff_ignore, *(ignore or [])))
-        with progress(len(pairs), "comparing") as advance:
+        with progress(len(sources.pairs), "comparing") as advance:
             report = diff_pairs(
-                pairs,
+                sources.pairs,
                 options,
                 jobs=jobs,
                 progress=advance,
+                unusable=sources.problems,
                 external=external,
                 expected=None if use_git or external else " and ".join(arguments),
                 pairing=not no_pairing,
