@@ -410,6 +410,19 @@ def test_a_device_as_a_log_a_list_or_a_configuration_is_refused(tmp_path: Path) 
     assert _bounded("explain", "-", good, stdin=os.devnull).exit_code == 0
 
 
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c != "diff"])
+def test_a_device_on_stdin_for_the_list_of_paths_is_refused(command: str) -> None:
+    """`validate - < /dev/zero` read one endless line of paths until memory ran out."""
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero here")
+    result = _bounded(*_args(command, "-"), stdin="/dev/zero")
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        f"recstack {command}: -: a character device, not a regular file: not read"
+    ]
+    _handled_the_good_file(command, result.stdout)
+
+
 # --- -j: pmap decides, never more processes than cores ---------------------------------
 
 

@@ -36,6 +36,7 @@ from recstack.config import Config
 from recstack.fileglob import GlobSet
 from recstack.loading import io_problem
 from recstack.problems import Problem
+from recstack.snapshot import check_stream
 
 PATTERN = "*.json"
 STDIN = "-"
@@ -268,6 +269,11 @@ def select(
         return walker.selection
     for arg in args or [os.curdir]:
         if arg == STDIN:
+            try:  # a pipe, a file or a terminal: /dev/zero would be one endless line
+                check_stream(stdin if stdin is not None else sys.stdin)
+            except OSError as exc:
+                walker.selection.problems.append(io_problem(STDIN, exc, "cannot read: "))
+                continue
             for name in _stdin_paths(stdin):
                 walker.argument(name, from_stdin=True)
         else:

@@ -22,7 +22,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO, Any, BinaryIO
 
 _READ_FLAGS = (
     os.O_RDONLY
@@ -143,7 +143,7 @@ def open_stream(path: str | os.PathLike[str]) -> BinaryIO:
         raise
 
 
-def check_stream(stream: IO[bytes], name: str = "-") -> None:
+def check_stream(stream: IO[Any], name: str = "-") -> None:
     """Raise :class:`NotRegularFile` when the standard input ``stream`` is a device
     or socket that :func:`open_stream` would refuse (a stream without a descriptor,
     in memory, is fine)."""
