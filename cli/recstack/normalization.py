@@ -489,7 +489,7 @@ def _process(
     # A big file's bytes are not kept beside its data and its new bytes: they are read
     # again (when they are still the same file) to check the rewrite.
     original = snapshot.raw if len(snapshot.raw) < PIECEWISE_MIN else None
-    del snapshot
+    del snapshot, raw
     loaded.raw = None
     number = next((p for p in loaded.problems if p.rule == "number-range"), None)
     if number is not None:
