@@ -17,7 +17,7 @@ import pytest
 from recstack import __version__
 from recstack.app import COMMANDS as APP_COMMANDS
 
-from cli_helpers import run, run_process
+from cli_helpers import Result, run, run_process
 from conftest import EXAMPLES
 
 ANSI = re.compile(r"\x1b\[")
@@ -371,6 +371,74 @@ def test_a_device_named_explicitly_is_refused_not_read(command: str, device: str
     result = run_process(*_args(command, device), timeout=SHORT)
     assert result.exit_code == 2, result.stderr
     _one_error_line(result, command, device, "a character device, not a regular file")
+    _handled_the_good_file(command, result.stdout)
+
+
+def _bounded(*args: str | Path, stdin: str | None = None) -> Result:
+    """``recstack ARGS`` in a process whose memory is capped (a read of /dev/zero fails
+    fast instead of filling the machine's memory), stdin from the file ``stdin``."""
+    import resource
+    import subprocess
+    import sys
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    with open(stdin or os.devnull, "rb") as source:
+        proc = subprocess.run(
+            [sys.executable, "-m", "recstack", *map(str, args)],
+            stdin=source,
+            capture_output=True,
+            timeout=SHORT,
+            preexec_fn=cap,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+    return Result(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
+
+
+def test_a_device_as_a_log_a_list_or_a_configuration_is_refused(tmp_path: Path) -> None:
+    """They were read to the end: `explain /dev/zero`, `prune --unused-by /dev/zero` and
+    `--config /dev/zero` ran out of memory, a FIFO configuration blocked. A log or a list
+    may still be a pipe (`<(pytest ...)`, `pytest | recstack explain -`) or /dev/null."""
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero here")
+    fifo = tmp_path / "recstack.toml"
+    os.mkfifo(fifo)
+    good = EXAMPLES / "models.json"
+    device = "a character device, not a regular file: not read"
+    cases = [
+        (("explain", "/dev/zero", good), None, f"explain: /dev/zero: {device}"),
+        (("explain", "-", good), "/dev/zero", f"explain: -: {device}"),
+        (("prune", "--unused-by", "/dev/zero", good), None, f"prune: /dev/zero: {device}"),
+        (("prune", "--unused-by", "-", good), "/dev/zero", f"prune: -: {device}"),
+        (
+            ("ls", "--config", "/dev/zero", good),
+            None,
+            "ls: /dev/zero: cannot read: not a regular file (a character device)",
+        ),
+        (
+            ("validate", "--config", fifo, good),
+            None,
+            f"validate: {fifo}: cannot read: not a regular file (a FIFO)",
+        ),
+    ]
+    for args, stdin, line in cases:
+        result = _bounded(*args, stdin=stdin)
+        assert (result.exit_code, result.stderr) == (2, f"recstack {line}\n"), args
+    assert _bounded("explain", os.devnull, good).exit_code == 0
+    assert _bounded("explain", "-", good, stdin=os.devnull).exit_code == 0
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c != "diff"])
+def test_a_device_on_stdin_for_the_list_of_paths_is_refused(command: str) -> None:
+    """`validate - < /dev/zero` read one endless line of paths until memory ran out."""
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero here")
+    result = _bounded(*_args(command, "-"), stdin="/dev/zero")
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        f"recstack {command}: -: a character device, not a regular file: not read"
+    ]
     _handled_the_good_file(command, result.stdout)
 
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from diff_fixtures import stream_recording, write
-from git_fixtures import RECSTACK, TEXT, git, make_repo, needs_git, statuses
+from git_fixtures import GIT_ENV, RECSTACK, TEXT, git, make_repo, needs_git, of_test, statuses
 
-from cli_helpers import run_process
+from cli_helpers import Result, run_process
 
 pytestmark = needs_git
 
@@ -177,3 +183,72 @@ def test_textconv_driver_shows_answers_in_git_diff(repo: Path) -> None:
     assert "Loire" in out and "Seine" in out
     assert "chunked.json" not in out  # same text after textconv: git shows nothing
     assert "chatcmpl" not in out
+
+
+# --- a folder git cannot open --------------------------------------------------------
+
+NOBODY = 65534
+_NOBODY = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+
+
+@pytest.fixture
+def shared_repo() -> Iterator[Path]:
+    """make_repo's repository where another user can read it (root's pytest folder is
+    private)."""
+    if os.geteuid() == 0 and (
+        shutil.which("setpriv") is None
+        or subprocess.run([*_NOBODY, sys.executable, "-c", "import recstack"]).returncode
+    ):
+        pytest.skip("root ignores file modes, and cannot run recstack as another user")
+    base = Path(tempfile.mkdtemp(prefix="recstack-"))
+    try:
+        base.chmod(0o755)
+        yield make_repo(base)
+    finally:
+        for path in [base, *base.rglob("*")]:
+            if path.is_dir() and not path.is_symlink():
+                path.chmod(0o755)
+        shutil.rmtree(base)
+
+
+def as_a_user(repo: Path, *args: str) -> Result:
+    """``recstack ARGS`` in ``repo``, run by a user that file modes bind (root: nobody,
+    who trusts the repository through ``safe.directory``)."""
+    prefix = _NOBODY if os.geteuid() == 0 else []
+    trust = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "safe.directory"}
+    proc = subprocess.run(
+        [*prefix, sys.executable, "-m", "recstack", *args],
+        cwd=repo,
+        capture_output=True,
+        env={**os.environ, **GIT_ENV, **trust, "GIT_CONFIG_VALUE_0": str(repo), "LC_ALL": "C"},
+        check=False,
+        timeout=120,
+    )
+    return Result(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
+
+
+@pytest.mark.parametrize("command", [("diff", "--git", "HEAD"), ("review", "--dry-run")])
+def test_a_folder_git_cannot_open_is_an_io_error_not_skipped(
+    shared_repo: Path, command: tuple[str, ...]
+) -> None:
+    """git only warns about a folder it cannot open: its untracked recordings went
+    unlisted, and a tracked one in it was called removed (exit 1, or a traceback)."""
+    rec = shared_repo / "tests" / "recordings"
+    write(rec / "locked" / "tracked.json", of_test("Yes.", "test_yes", "Say yes."))
+    git(shared_repo, "add", "tests/recordings/locked")
+    git(shared_repo, "commit", "-q", "-m", "one more")
+    write(rec / "locked" / "tracked.json", of_test("No.", "test_yes", "Say yes."))
+    write(rec / "locked" / "new.json", of_test("Hi.", "test_hey", "Say hey."))
+    (rec / "locked").chmod(0)
+    result = as_a_user(shared_repo, *command)
+    assert result.exit_code == 2, result.stdout + result.stderr
+    lines = result.stderr.splitlines()
+    assert (
+        f"recstack {command[0]}: tests/recordings/locked: cannot read directory: "
+        "permission denied" in lines
+    )
+    unreadable = f"{rec / 'locked' / 'tracked.json'}: cannot read: permission denied"
+    assert f"recstack {command[0]}: {unreadable}" in lines
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert "removed" not in result.stdout
+    assert "tests/recordings/untracked.json" in result.stdout  # the rest is compared

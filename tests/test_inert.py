@@ -218,6 +218,22 @@ def test_diff_prints_escapes_visibly(evil: tuple[Path, Path], fmt: str) -> None:
     assert "evil-\\x1b[2J-\\x9b31m-\\u202e.json" in out
 
 
+@pytest.mark.parametrize("fmt", [*DIFF_FORMATS, "json"])
+def test_diff_prints_lone_surrogates_as_escapes(tmp_path: Path, fmt: str) -> None:
+    """A lone surrogate (``\\ud800``: UTF-8 cannot write it) in the text a diff prints
+    ended the whole run with an internal error."""
+    text = (EXAMPLES / "chat.json").read_text()
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(text)
+    new.write_text(text.replace("Write the", "Write \\ud800 the").replace("concise", "\\udfff"))
+    result = run("diff", old, new, "--format", fmt)
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr == ""
+    out = result.stdout if fmt != "json" else json.dumps(json.loads(result.stdout))
+    assert "\\ud800" in out and "\\udfff" in out
+    assert raw_controls(out) == []
+
+
 def test_diff_json_holds_json_escapes_only(evil: tuple[Path, Path]) -> None:
     result = run("diff", *evil, "--format", "json")
     assert raw_controls(result.stdout) == []

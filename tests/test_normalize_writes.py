@@ -56,7 +56,23 @@ def test_a_symlink_leaving_the_tree_is_not_followed(trees: tuple[Path, Path]) ->
     assert (elsewhere / "real.json").read_bytes() == original
     assert (tree / "sub" / "real.json").read_bytes() != original  # inside: rewritten
     assert (tree / "inside.json").is_symlink() and (tree / "outside.json").is_symlink()
-    assert "normalized " + str(tree / "inside.json") in result.stdout
+    assert "normalized " + str(tree / "sub" / "real.json") in result.stdout
+
+
+def test_a_file_with_a_link_to_it_in_the_tree_is_normalized_once_by_its_own_name(
+    trees: tuple[Path, Path],
+) -> None:
+    """It was normalized twice, under each name: its ids were the link's, then the
+    file's, flipping on every run (`normalize --check` never passed)."""
+    tree, _ = trees
+    (tree / "outside.json").unlink()
+    (tree / "sub" / "again.json").symlink_to("real.json")  # two links and the file
+    first = run("normalize", "-j", "1", tree)
+    assert first.stdout.count("normalized ") == 1, first.stdout
+    assert f"normalized {tree / 'sub' / 'real.json'}" in first.stdout
+    assert b'"rec-real"' in (tree / "sub" / "real.json").read_bytes()
+    again = run("normalize", "--check", tree)
+    assert again.exit_code == 0, again.stdout + again.stderr
 
 
 def test_a_file_named_explicitly_has_its_own_folder_as_tree(trees: tuple[Path, Path]) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from recstack import jsonnumbers
 from recstack.locate import line_col, locate
+from suite_trees import CHAT_TEST, chat, place
 
 from cli_helpers import run
 from conftest import EXAMPLES
@@ -167,6 +168,40 @@ def test_normalize_leaves_such_a_file_alone(tmp_path: Path, literal: str) -> Non
     assert result.stdout.splitlines()[-1] == (
         "1 changed, 0 unchanged, 0 renamed-recording mismatches, 1 error"
     )
+
+
+def _placed_with(root: Path, where: str, literal: str) -> Path:
+    """A chat recording under the name replay opens, a number written as ``literal``
+    in its request body or its response (``where``), and a non-empty
+    id_normalization_mapping (replay reads the recording through it)."""
+    data = chat("Hi?")
+    data["id_normalization_mapping"] = {"rec-000000000001": "chatcmpl-1"}
+    holder = data["request"]["body"] if where == "request" else data["response"]
+    holder["x"] = float(Decimal(literal))  # what Python's json reads: replay's key
+    path = place(root, data)
+    holder["x"] = "@X@"
+    path.write_text(json.dumps(data, indent=2).replace('"@X@"', literal) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("literal", ["1e400", "-1e-400"])
+def test_ls_and_rekey_read_them_as_python_does(tmp_path: Path, literal: str) -> None:
+    """One in the response made the request key fail (``unknown``, "cannot compute the
+    request key (TypeError)", when replay reads the recording through its
+    id_normalization_mapping): the recording was hidden from ls and rekey. In the
+    request, the key cannot be known (tests/test_replay.py)."""
+    (tmp_path / ".git").mkdir()
+    path = _placed_with(tmp_path, "response", literal)
+    listed = json.loads(run("ls", "--format", "json", path).stdout)
+    assert (listed["replay"], listed["replay_why"]) == ("ok", None), listed
+    original = path.read_bytes()
+    result = run("rekey", "--test-id", f"{CHAT_TEST}=tests/test_new.py::test_chat", path)
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert result.stderr == (
+        f"recstack rekey: {path}: /response/x: number {literal} is "
+        f"{jsonnumbers.describe(Decimal(literal))}: its ids are not rewritten; left unchanged\n"
+    )
+    assert path.read_bytes() == original
 
 
 # --- integers over Python's digit limit ---------------------------------------------

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from recstack.problems import Problem, RecstackError
+from recstack.snapshot import read_snapshot
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -140,8 +141,7 @@ def parse_table(path: Path, table: dict[str, Any], prefix: str = "") -> Config:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
+        return tomllib.loads(read_snapshot(path).raw.decode("utf-8"))
     except FileNotFoundError:
         raise _fail(path, "configuration file not found") from None
     except OSError as exc:

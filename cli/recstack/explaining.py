@@ -53,6 +53,7 @@ from recstack.rekeying import FIXABLE
 from recstack.replay import DEFAULT_FALLBACK_DIR, ReplayCause, ReplayStatus, expected_dirs, sits_in
 from recstack.replay_rules import MODEL_LIST_PATHS, parse_name
 from recstack.selection import Selection
+from recstack.snapshot import check_stream
 from recstack.suite import Entry, Scan, scan
 from recstack.testlog import Miss, misses_in_file, read_misses
 from recstack.textenum import TextEnum
@@ -465,6 +466,7 @@ def read_log(log: str, stdin: IO[bytes] | None = None) -> list[Miss]:
     if log == STDIN:
         if stdin is None:
             raise OSError(0, "no standard input to read the log from", log)
+        check_stream(stdin)
         return read_misses(stdin)
     return misses_in_file(log)
 

@@ -42,7 +42,7 @@ from recstack.loading import (
 from recstack.parallel import pmap
 from recstack.paths import ANY_KEY, DEEP, Part, find, join, parse
 from recstack.problems import Problem, RecstackError
-from recstack.selection import Selection
+from recstack.selection import Candidate, Selection
 from recstack.snapshot import read_snapshot, same_file
 from recstack.sse import data_object
 from recstack.textenum import TextEnum
@@ -489,7 +489,7 @@ def _process(
     # A big file's bytes are not kept beside its data and its new bytes: they are read
     # again (when they are still the same file) to check the rewrite.
     original = snapshot.raw if len(snapshot.raw) < PIECEWISE_MIN else None
-    del snapshot
+    del snapshot, raw
     loaded.raw = None
     number = next((p for p in loaded.problems if p.rule == "number-range"), None)
     if number is not None:
@@ -688,6 +688,22 @@ class NormalizeReport:
         return self.mode is not Mode.WRITE and self.count(CHANGED) > 0
 
 
+def _once_each(candidates: Sequence[Candidate]) -> list[Candidate]:
+    """The candidates, each file once: of the names that lead to one file (symbolic
+    links), the file's own name, else the first link. Normalized under two names, a file
+    would get the ids of one, then of the other: never the same from run to run."""
+    if not any(os.path.islink(c.path) for c in candidates):
+        return list(candidates)
+    chosen: dict[str, Candidate] = {}
+    for candidate in candidates:
+        key = os.path.realpath(candidate.path)
+        held = chosen.get(key)
+        if held is None or (os.path.islink(held.path) and not os.path.islink(candidate.path)):
+            chosen[key] = candidate
+    kept = {id(c) for c in chosen.values()}
+    return [c for c in candidates if id(c) in kept]
+
+
 def normalize_paths(
     selection: Selection,
     profile: str = DEFAULT,
@@ -698,7 +714,7 @@ def normalize_paths(
 ) -> NormalizeReport:
     """Normalize the selected files (rewrite them with ``Mode.WRITE``; else only report)."""
     _profile_rules(profile)  # an unknown profile fails here, before any work
-    items = [(os.fspath(c.path), c.tree, c.explicit) for c in selection.files]
+    items = [(os.fspath(c.path), c.tree, c.explicit) for c in _once_each(selection.files)]
     work = partial(_job, profile=profile, write=mode is Mode.WRITE)
     gathered = selection.gather(
         pmap(work, items, jobs=jobs),

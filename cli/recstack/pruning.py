@@ -58,7 +58,7 @@ from recstack.replay import (
 )
 from recstack.replay_rules import StoredRequest, Unkeyable, build_key, parse_name, stored_request
 from recstack.selection import Selection
-from recstack.snapshot import read_snapshot
+from recstack.snapshot import check_stream, open_stream, read_snapshot
 from recstack.suite import Entry, Scan, normalized_digest, scan
 from recstack.textenum import TextEnum
 
@@ -169,9 +169,10 @@ def load_manifest(paths: Sequence[str], stdin: IO[bytes] | None = None) -> Manif
             if path == "-":
                 if stdin is None:
                     raise OSError(0, "no standard input to read the list of tests from", path)
+                check_stream(stdin)
                 raw = stdin.read()
-            else:  # a pipe is fine (--unused-by <(pytest --collect-only -q))
-                with open(path, "rb") as handle:
+            else:  # a pipe is fine (--unused-by <(pytest --collect-only -q)), a device is not
+                with open_stream(path) as handle:
                     raw = handle.read()
             found = read_manifest(raw.decode("utf-8"))
         except OSError as exc:

@@ -251,6 +251,7 @@ class _Run:
         cause = before.cause if before.status is ReplayStatus.STALE else None
         plan = _Plan(RekeyResult(path, RENAMED, cause=cause), snapshot, tree)
         duplicate = any(p.rule == "duplicate-key" for p in loaded.problems)
+        number = next((p for p in loaded.problems if p.rule == "number-range"), None)
         in_layout = not duplicate and canonical_bytes(data) == snapshot.raw  # before any edit
         plan.result.test_id = rewrite_test_ids(data, self.renames) if self.renames else None
         if plan.result.test_id is not None:
@@ -273,6 +274,11 @@ class _Run:
             self._place(plan, recording, after)
         plan.result.new_path = plan.target
         changed = plan.result.test_id is not None or plan.result.ids is not None
+        if changed and number is not None:  # a rewrite would spell it otherwise
+            message = (
+                f"{number.pointer}: {number.message}: its ids are not rewritten; left unchanged"
+            )
+            raise _error(path, message, test_id=plan.result.test_id, cause=cause)
         if changed and not in_layout:
             raise _error(path, _LAYOUT, test_id=plan.result.test_id, cause=cause)
         plan.payload = canonical_bytes(data) if changed else snapshot.raw

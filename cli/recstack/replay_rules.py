@@ -24,6 +24,7 @@ from urllib.parse import urlparse
 
 import orjson
 
+from recstack.jsonnumbers import dumps_text, exact_float
 from recstack.textenum import TextEnum
 
 # Model-list requests: their key leaves the test id out when the url path is one of
@@ -308,13 +309,13 @@ def _mapped(data: dict[str, Any]) -> dict[str, Any]:
         return data
     if not isinstance(mapping, dict):
         raise _bad("id_normalization_mapping is not an object")
-    serialized = json.dumps(data)
+    serialized = dumps_text(data)  # numbers at their exact value, as they were read
     for normalized, original in mapping.items():
         if not isinstance(original, str):
             raise _bad(f"id_normalization_mapping[{normalized!r}] is not a string")
         serialized = serialized.replace(original, normalized)
     try:
-        mapped = json.loads(serialized)
+        mapped = json.loads(serialized, parse_float=exact_float)
     except ValueError:
         raise _bad("id_normalization_mapping breaks the JSON when applied") from None
     return mapped if isinstance(mapped, dict) else data

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from recstack.snapshot import read_snapshot
+
 if TYPE_CHECKING:
     import referencing
 
@@ -79,7 +81,7 @@ class RefPolicy:
         if not path.is_relative_to(self.root):
             raise RefRefused(f"$ref {uri!r}: outside the schema's folder {self.root}")
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
+            document = json.loads(read_snapshot(path).raw.decode("utf-8"))
         except (OSError, UnicodeDecodeError) as exc:
             reason = getattr(exc, "strerror", None) or exc
             raise RefRefused(f"$ref {uri!r}: cannot read {path}: {reason}") from None

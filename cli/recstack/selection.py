@@ -37,6 +37,7 @@ from recstack.fileglob import GlobSet
 from recstack.loading import io_problem
 from recstack.problems import Problem
 from recstack.render.common import skipped_text
+from recstack.snapshot import check_stream
 
 PATTERN = "*.json"
 STDIN = "-"
@@ -273,6 +274,11 @@ def select(
         return walker.selection
     for arg in args or [os.curdir]:
         if arg == STDIN:
+            try:  # a pipe, a file or a terminal: /dev/zero would be one endless line
+                check_stream(stdin if stdin is not None else sys.stdin)
+            except OSError as exc:
+                walker.selection.problems.append(io_problem(STDIN, exc, "cannot read: "))
+                continue
             for name in _stdin_paths(stdin):
                 walker.argument(name, from_stdin=True)
         else:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from recstack.loading import read_bytes, recording_from_bytes, skippable
+from recstack.loading import load_recording, skippable_file
 from recstack.parallel import pmap
 from recstack.problems import Problem, RecstackError
 from recstack.reassembly import Answer, reassemble
@@ -82,15 +82,14 @@ def show_file(path: Path | str, *, explicit: bool = True) -> Shown:
     all is skipped.
     """
     name = os.fspath(path)
-    raw: bytes | None = None
     try:
-        raw = read_bytes(path)
-        loaded = recording_from_bytes(raw, name)
+        # A big file in upstream's layout is parsed piece by piece, its bytes not kept.
+        data = load_recording(path).data
     except RecstackError as exc:
-        if not explicit and skippable(path, exc, raw):
+        if not explicit and skippable_file(path, exc):
             return Shown(name, skipped=True)
         return Shown(name, problem=exc.problem)
-    return show_recording(Recording(name, loaded.data))
+    return show_recording(Recording(name, data))
 
 
 def _show_job(job: tuple[str, bool]) -> Shown:

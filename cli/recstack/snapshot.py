@@ -8,6 +8,11 @@ and only then read: there is no window between a check and the open.
 The ``fstat`` of the open file is kept with its bytes (:class:`Snapshot`), so a
 later rewrite can tell whether the file is still the one that was read
 (:func:`same_file`).
+
+A test log or a list of tests is a stream, read once from start to end: there a pipe
+is fine (``recstack explain <(pytest ...)``, ``pytest | recstack explain -``), and so is
+a terminal, and the null device (empty), but a device such as ``/dev/zero`` never ends
+and is refused (:func:`open_stream`, :func:`check_stream`).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any, BinaryIO
 
 _READ_FLAGS = (
     os.O_RDONLY
@@ -102,6 +108,50 @@ class RegularFile:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _is_null(info: os.stat_result) -> bool:
+    try:
+        null = os.stat(os.devnull)
+    except OSError:
+        return False
+    return stat.S_ISCHR(info.st_mode) and info.st_rdev == null.st_rdev
+
+
+def _check_stream_fd(fd: int, name: str) -> None:
+    """Raise :class:`NotRegularFile` unless ``fd`` is a regular file, a pipe, a terminal
+    or the null device."""
+    info = os.fstat(fd)
+    mode = info.st_mode
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, "Is a directory", name)
+    if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or os.isatty(fd) or _is_null(info)):
+        raise NotRegularFile(name, kind_of(mode))
+
+
+def open_stream(path: str | os.PathLike[str]) -> BinaryIO:
+    """``path`` opened for reading to its end: a regular file, a pipe (a FIFO with no
+    writer reads as empty, it is not waited on), a terminal or the null device. Raises
+    :class:`NotRegularFile` for a device or socket (never read), OSError for the rest."""
+    fd = os.open(path, _READ_FLAGS)
+    try:
+        _check_stream_fd(fd, os.fspath(path))
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def check_stream(stream: IO[Any], name: str = "-") -> None:
+    """Raise :class:`NotRegularFile` when the standard input ``stream`` is a device
+    or socket that :func:`open_stream` would refuse (a stream without a descriptor,
+    in memory, is fine)."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
+        return
+    _check_stream_fd(fd, name)
 
 
 def read_snapshot(path: Path | str) -> Snapshot:

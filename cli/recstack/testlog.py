@@ -55,6 +55,7 @@ from urllib.parse import urlparse
 
 from recstack.ansi import strip_ansi
 from recstack.nodeid import head_line, node_id_at
+from recstack.snapshot import open_stream
 
 __all__ = ["Miss", "find_misses", "misses_in_file", "read_misses"]
 
@@ -527,5 +528,5 @@ def read_misses(stream: IO[bytes]) -> list[Miss]:
 
 def misses_in_file(path: str | os.PathLike[str]) -> list[Miss]:
     """:func:`read_misses` of a log file (raises ``OSError`` when it cannot be read)."""
-    with open(path, "rb") as stream:
+    with open_stream(path) as stream:
         return read_misses(stream)

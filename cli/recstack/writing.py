@@ -53,7 +53,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import errno
-import json
 import os
 import re
 import secrets
@@ -64,6 +63,7 @@ from typing import Any
 
 import orjson
 
+from recstack.jsonnumbers import dumps_text
 from recstack.snapshot import read_snapshot, same_file
 
 # --- exact json.dumps(indent=2) with orjson ---------------------------------------
@@ -146,11 +146,12 @@ def _indented(data: Any) -> bytes:
 
 
 def canonical_bytes(data: Any) -> bytes:
-    """``(json.dumps(data, indent=2) + "\\n").encode()``, several times faster."""
+    """``(json.dumps(data, indent=2) + "\\n").encode()``, several times faster (a
+    Decimal, a number no float holds, written as its exact literal)."""
     try:
         out = _indented(data)
-    except (TypeError, orjson.JSONEncodeError):  # big ints, lone surrogates, non-str keys
-        return (json.dumps(data, indent=2) + "\n").encode("ascii")
+    except (TypeError, orjson.JSONEncodeError):  # big ints, Decimals, lone surrogates
+        return (dumps_text(data, indent=2) + "\n").encode("ascii")
     return _python_floats(out)
 
 

@@ -189,7 +189,7 @@ def diff(
     arguments = list(args or [])
     external = git_external or (not use_git and looks_like_external(arguments))
     with session("diff", color=color, config=config, isolated=isolated) as run:
-        pairs = pairs_for(
+        sources = pairs_for(
             arguments,
             use_git=use_git,
             external=external,
@@ -197,12 +197,13 @@ def diff(
             keep=run.keep(exclude),
         )
         options = Options(strict=strict, ignore=(*run.config.diff_ignore, *(ignore or [])))
-        with progress(len(pairs), "comparing") as advance:
+        with progress(len(sources.pairs), "comparing") as advance:
             report = diff_pairs(
-                pairs,
+                sources.pairs,
                 options,
                 jobs=jobs,
                 progress=advance,
+                unusable=sources.problems,
                 external=external,
                 expected=None if use_git or external else " and ".join(arguments),
                 pairing=not no_pairing,

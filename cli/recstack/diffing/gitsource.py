@@ -9,6 +9,12 @@ it), later commands get those ids, and paths always follow ``--``. Git's output 
 read NUL-separated (``-z``); ``cat-file --batch`` is fed object ids only, never a
 ``rev:path`` (a path may hold a newline).
 
+The working tree is read as git sees it, except where git cannot look: a folder it
+cannot open (its untracked files are not listed: git only warns) is a problem
+(:attr:`Changes.problems`), and a tracked file git calls deleted while it cannot be
+looked at (a folder without permission) counts as present, so that reading it says why
+(git's ``lstat`` fails the same way for both).
+
 Also the external-diff calling convention (``GIT_EXTERNAL_DIFF`` / ``diff.external``):
 git runs the command with 7 arguments ``path old-file old-hex old-mode new-file
 new-hex new-mode`` (9 for a rename: ``... new-path similarity-message``);
@@ -24,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from recstack.diffing.pairing import Pair
+from recstack.diffing.pairing import Pair, Sources
 from recstack.problems import Problem, RecstackError
 
 
@@ -55,11 +61,19 @@ def _fail(message: str) -> GitError:
 
 
 def _run(
-    args: Sequence[str], cwd: Path | None = None, input: bytes | None = None
+    args: Sequence[str],
+    cwd: Path | None = None,
+    input: bytes | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
     try:
         return subprocess.run(
-            ["git", *args], cwd=cwd, input=input, capture_output=True, check=False
+            ["git", *args],
+            cwd=cwd,
+            input=input,
+            capture_output=True,
+            check=False,
+            env=None if env is None else {**os.environ, **env},
         )
     except FileNotFoundError:
         raise _fail("git is not installed") from None
@@ -251,6 +265,9 @@ _REGULAR = ("100644", "100755")  # symlinks, submodules and absent sides are not
 _DIFF = ("diff", "--no-ext-diff", "--no-textconv", "--no-color", "--no-relative")
 
 
+_UNOPENED = re.compile(rb"^warning: could not open directory '(.+?)/?': (.+)$", re.MULTILINE)
+
+
 @dataclass(frozen=True)
 class Changed:
     """One recording changed in a range: its path (bytes, as git gave it) and, per side,
@@ -259,6 +276,15 @@ class Changed:
     path: bytes
     old: str | None
     new: str | None
+
+
+@dataclass
+class Changes:
+    """The recordings that differ in a range, and the folders of the working tree git
+    could not look into (each an I/O problem: what they hold is missing from ``files``)."""
+
+    files: list[Changed]
+    problems: list[Problem]
 
 
 def _blob(mode: str, oid: str, worktree: bool) -> str | None:
@@ -273,6 +299,35 @@ def _is_recording(path: bytes, pattern: str) -> bool:
     return PurePosixPath(os.fsdecode(path)).match(pattern)
 
 
+def _gone(path: Path) -> bool:
+    """``path`` does not exist (rather than: it cannot be looked at)."""
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def _untracked(at: Path | None, pathspecs: Sequence[str]) -> tuple[bytes, list[Problem]]:
+    """``git ls-files --others`` (full names, NUL-separated), and a problem for each
+    folder git warned it could not open (git's messages read in the C locale)."""
+    args = ["ls-files", "--others", "--exclude-standard", "--full-name", "-z", "--"]
+    proc = _run([*args, *pathspecs], at, env={"LC_ALL": "C"})
+    if proc.returncode != 0:
+        raise _fail(_message(proc.stderr) or "git ls-files failed")
+    problems = [
+        Problem(
+            display_name(folder),
+            f"cannot read directory: {reason.decode(errors='replace').strip().lower()}",
+            rule="io",
+        )
+        for folder, reason in _UNOPENED.findall(proc.stderr)
+    ]
+    return proc.stdout, problems
+
+
 def changed_files(
     rng: Range,
     root: Path,
@@ -280,7 +335,7 @@ def changed_files(
     *,
     pattern: str = "*.json",
     where: Path | None = None,
-) -> list[Changed]:
+) -> Changes:
     """The recordings that differ in the range, sorted by path (untracked files count
     as added to the working tree). Pathspecs are read by git relative to ``where``."""
     at = where if pathspecs else root
@@ -296,19 +351,13 @@ def changed_files(
         old_mode, new_mode, old_id, new_id = parts[:4]
         old = _blob(old_mode, old_id, worktree=False)
         new = _blob(new_mode, new_id, worktree=rng.new is None)
+        if new is None and rng.new is None and not _gone(root / os.fsdecode(path)):
+            new = ""  # git could not look at it: reading it will say why
         if old is not None or new is not None:
             found[path] = Changed(path, old, new)
+    problems: list[Problem] = []
     if rng.new is None:
-        untracked = git(
-            "ls-files",
-            "--others",
-            "--exclude-standard",
-            "--full-name",
-            "-z",
-            "--",
-            *pathspecs,
-            cwd=at,
-        )
+        untracked, problems = _untracked(at, pathspecs)
         for path in untracked.split(b"\0"):
             if (
                 path
@@ -317,7 +366,7 @@ def changed_files(
             ):
                 old = found[path].old if path in found else None
                 found[path] = Changed(path, old, "")
-    return [found[path] for path in sorted(found)]
+    return Changes([found[path] for path in sorted(found)], problems)
 
 
 def unmatched(rng: Range, pathspecs: Sequence[str], where: Path | None = None) -> list[str]:
@@ -372,10 +421,11 @@ def read_blobs(ids: Sequence[str], root: Path) -> dict[str, bytes]:
 
 def git_pairs(
     args: Sequence[str], paths_after: int | None = None, cwd: Path | None = None
-) -> list[Pair]:
+) -> Sources:
     """Pairs for ``recstack diff --git [REV] [PATH...]`` (see :func:`split_arguments`);
     paths relative to the repository root. A path that matches nothing on either side
-    is a GitError, as is a revision that is not one."""
+    is a GitError, as is a revision that is not one; a folder of the working tree git
+    cannot open is a problem of the result."""
     root = toplevel(cwd)
     split = split_arguments(args, paths_after, cwd)
     rng = parse_range(split.revisions, cwd)
@@ -386,10 +436,10 @@ def git_pairs(
             "(ignored files do not count)"
         )
     pathspecs = [expanded for path in split.paths for expanded in expand_pathspec(path)]
-    changed = changed_files(rng, root, pathspecs, where=cwd)
-    blobs = read_blobs([c for item in changed for c in (item.old, item.new) if c], root)
+    changes = changed_files(rng, root, pathspecs, where=cwd)
+    blobs = read_blobs([c for item in changes.files for c in (item.old, item.new) if c], root)
     pairs = []
-    for item in changed:
+    for item in changes.files:
         name = display_name(item.path)
         old = blobs.get(item.old) if item.old else None
         if rng.new is None:
@@ -402,7 +452,7 @@ def git_pairs(
             new_label = f"{rng.new_name}:{name}"
         # Listed by git, not named by the user: JSON that is no recording is skipped.
         pairs.append(Pair(name, old, new, f"{rng.old_name}:{name}", new_label, explicit=False))
-    return pairs
+    return Sources(pairs, changes.problems)
 
 
 # -- GIT_EXTERNAL_DIFF --------------------------------------------------------------

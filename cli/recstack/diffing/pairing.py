@@ -10,7 +10,7 @@ the one-sided pairs, by :mod:`recstack.diffing.moves`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,15 @@ class Pair:
     @property
     def one_sided(self) -> bool:
         return (self.old is None) != (self.new is None)
+
+
+@dataclass
+class Sources:
+    """What a diff compares: its pairs, and the places that could not be looked into
+    (each an I/O problem: what they hold is missing from ``pairs``)."""
+
+    pairs: list[Pair]
+    problems: list[Problem] = field(default_factory=list)
 
 
 def pair_files(old: Path, new: Path, *, label: str | None = None) -> Pair:

@@ -42,12 +42,18 @@ def start_review(
     (exit 2) for a bad revision, a range, a path that matches nothing, git errors."""
     root = toplevel()
     commit = resolve(revision)
-    pairs = pairs_for([commit, *paths], use_git=True, paths_after=len(paths), keep=keep)
+    sources = pairs_for([commit, *paths], use_git=True, paths_after=len(paths), keep=keep)
     pathspecs = [spec for path in paths for spec in expand_pathspec(path)]
     # Taken before the comparison reads the files: what a restore checks them against.
     found = list_entries(commit, root, pathspecs, where=Path.cwd())
     conflicts = unmerged(root)
-    report = diff_pairs(pairs, options or Options(), jobs=jobs, progress=progress)
+    report = diff_pairs(
+        sources.pairs,
+        options or Options(),
+        jobs=jobs,
+        progress=progress,
+        unusable=sources.problems,
+    )
     review = review_of(report, found, conflicts, revision=revision, commit=commit, root=root)
     review.dry_run = dry_run
     return review

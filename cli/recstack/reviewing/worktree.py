@@ -75,9 +75,11 @@ def revision_files(commit: str, root: Path, paths: Sequence[bytes]) -> dict[byte
 
 
 def _lstat(path: str) -> os.stat_result | None:
+    """The file's ``lstat``; None when it is absent or cannot be looked at (:func:`check`
+    looks again, and refuses what it cannot see)."""
     try:
         return os.lstat(path)
-    except FileNotFoundError:
+    except OSError:
         return None
 
 
@@ -93,7 +95,7 @@ def entries(
     escaped (such a file is never touched). Taken before the comparison: what a
     restore later checks the working tree against."""
     rng = Range(commit, None, commit[:12])
-    changed = changed_files(rng, root, pathspecs, where=where)
+    changed = changed_files(rng, root, pathspecs, where=where).files
     held = revision_files(commit, root, [c.path for c in changed if c.old is not None])
     found: dict[str, Entry | None] = {}
     for item in changed:
@@ -132,9 +134,11 @@ def check(entry: Entry, root: Path) -> None:
     if not _plain_folders(root, entry.raw):
         raise RefusedWrite(entry.name, "a folder on its path is a symbolic link")
     if entry.seen is None:
-        if os.path.lexists(path):
-            raise RefusedWrite(entry.name, "created after it was compared")
-        return
+        try:
+            os.lstat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        raise RefusedWrite(entry.name, "created after it was compared")
     if not stat.S_ISREG(entry.seen.st_mode):
         raise RefusedWrite(entry.name, "not a regular file")
     try:
