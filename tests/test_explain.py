@@ -227,6 +227,9 @@ def test_a_12_hex_name_for_a_12_hex_miss_was_there_to_be_found(tmp_path: Path) -
     _, document = _json(log, tmp_path)
     (miss,) = document["misses"]
     assert (miss["verdict"], miss["found"]) == ("not-seen", str(path))
+    # the oldest rules give its name: not an edit
+    assert "edited" not in miss["reason"]
+    assert "named by an earlier rule, oldest-layout" in miss["reason"]
 
 
 def test_a_file_named_by_the_hash_is_found_even_if_edited(

@@ -80,6 +80,16 @@ FOUND = frozenset({Verdict.NOT_SEEN, Verdict.MISPLACED, Verdict.MISNAMED})
 # that keeps its test id.
 REKEY_FIXES = FIXABLE
 
+# Stale causes that name a file by rules replay applied before today's.
+EARLIER_RULES = frozenset(
+    {
+        ReplayCause.BEFORE_FILE_SEARCH,
+        ReplayCause.TEST_ID_RENAMED,
+        ReplayCause.RAW_BODY,
+        ReplayCause.OLDEST_LAYOUT,
+    }
+)
+
 
 @dataclass(frozen=True)
 class Explanation:
@@ -336,7 +346,13 @@ def _explain_found(
 
     edited = ""
     if entry.request_hash is not None and not entry.request_hash.startswith(miss.hash):
-        edited = f" (its request now hashes to {entry.request_hash[:12]}: edited after recording?)"
+        rule = entry.replay_cause
+        why = "edited after recording?"
+        if rule in EARLIER_RULES:
+            why = f"named by an earlier rule, {rule}"
+        elif rule is ReplayCause.MISSING_TEST_ID:
+            why = "named with a test id the file does not keep"
+        edited = f" (its request now hashes to {entry.request_hash[:12]}: {why})"
     where = " and ".join(dirs)
     if _right_name(entry, miss):
         if len(miss.hash) == 12:  # a run of the oldest layout: where it looked is unknown
