@@ -70,7 +70,7 @@ def body_kind(body: Any) -> BodyKind:
 def chunk_count(body: list[Any]) -> int:
     """Chunks in a stream body: its items, or the ``data:`` lines of raw SSE lines (not
     the ``event:`` and blank lines around them)."""
-    if body_kind(body) is BodyKind.SSE_LINES:
+    if body and isinstance(body[0], str) and body_kind(body) is BodyKind.SSE_LINES:
         return sum(1 for line in body if line.startswith("data:"))
     return len(body)
 
