@@ -464,7 +464,8 @@ def explain_miss(miss: Miss, ctx: _Context) -> Explanation:
     matches = ctx.index.holding(miss.hash)
     if matches:
         keyed = [e for e in matches if e.keyed_test_id and e.request_hash == miss.hash]
-        if keyed:  # the key holds the test id the request was made in: replay's folders
+        if keyed and _folders_known(keyed[0].test_id):
+            # the key holds the test id the request was made in: replay's folders
             dirs, known = expected_dirs(keyed[0].test_id, ctx.fallback_dir), True
         return _explain_found(miss, matches, ctx, dirs, known)
     return _explain_missing(miss, test_id, ctx, dirs)
