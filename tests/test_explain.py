@@ -227,6 +227,27 @@ def test_a_12_hex_name_for_a_12_hex_miss_was_there_to_be_found(tmp_path: Path) -
     _, document = _json(log, tmp_path)
     (miss,) = document["misses"]
     assert (miss["verdict"], miss["found"]) == ("not-seen", str(path))
+    # the oldest rules give its name: not an edit
+    assert "edited" not in miss["reason"]
+    assert "named by an earlier rule, oldest-layout" in miss["reason"]
+
+
+def test_a_call_outside_any_test_was_looked_up_in_the_fallback_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request whose key holds a null test id (a session fixture's, reported at the
+    setup of the first test) was looked up in the fallback folder alone: a file of that
+    name in the test's own folder was never seen, and goes to the fallback."""
+    shared = example("chat", test_id=None)
+    digest = request_hash(shared)
+    place(tmp_path, shared, folder=INFERENCE)  # the test's own folder, not the fallback
+    (tmp_path / "run.log").write_text(pytest_log(Failure(CHAT_TEST, digest)))
+    monkeypatch.chdir(tmp_path)
+    _, document = _json("run.log")
+    (miss,) = document["misses"]
+    assert (miss["verdict"], miss["looked_in"]) == ("misplaced", [FALLBACK])
+    assert "a call outside any test" in miss["reason"]
+    assert miss["fix"] == f"mv {INFERENCE}/{digest}.json {FALLBACK}/"
 
 
 def test_a_file_named_by_the_hash_is_found_even_if_edited(

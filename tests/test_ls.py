@@ -80,6 +80,19 @@ def suite(tmp_path: Path) -> dict[str, Path]:
 # --- the formats ------------------------------------------------------------------
 
 
+def test_a_stream_of_raw_sse_lines_counts_its_data_lines_as_chunks() -> None:
+    """A body of SSE lines holds ``event:``, ``data:`` and blank lines: its chunks are the
+    ``data:`` lines, as ``recstack diff`` counts them, not every line."""
+    path = EXAMPLES / "messages-stream.json"
+    body = json.loads(path.read_text())["response"]["body"]
+    data_lines = [line for line in body if line.startswith("data:")]
+    assert 0 < len(data_lines) < len(body)
+    _, (obj,) = _json(path)
+    assert (obj["streamed"], obj["chunks"]) == (True, len(data_lines))
+    _, (group,) = _json("--stats", path)
+    assert group["chunks"] == len(data_lines)
+
+
 def test_json_lines_one_object_per_recording(suite: dict[str, Path]) -> None:
     code, objects = _json(*suite.values())
     assert code == 0

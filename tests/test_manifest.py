@@ -353,6 +353,9 @@ ALL = [A, B, C, D, None]
         ("tests/*[txt=ollama/llama3.2:3b]", [C]),
         ("est_a.py::test_chat", []),
         ("*", [A, B, C, D]),
+        ("*test_b.py*", [B, C]),  # a bare glob also matches the whole id
+        ("*test_a.py::*", [A, D]),
+        ("test_b.py", []),
         ("Test_chat", []),
     ],
 )

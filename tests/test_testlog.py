@@ -350,6 +350,35 @@ E       RuntimeError: Recording not found for request hash: {H2}
     ]
 
 
+def test_the_frame_that_raised_names_no_test_unless_it_is_a_test_file() -> None:
+    """``path:N: RuntimeError`` ends the frame that raised: the recorder's file is no
+    test's; a test file there (the frames below it hidden) is the test's."""
+    log = f"""\
+=================================== FAILURES ===================================
+_ TestBatches.test_batch[txt=ollama/llama3.2:3b] _
+
+self = <test_batches.TestBatches object at 0x7f3a>
+
+{error_lines(H1, "m", "POST", OLLAMA)}
+
+llama_stack/testing/api_recorder.py:612: RuntimeError
+------------------------------ Captured log call -------------------------------
+ERROR    llama_stack.testing.api_recorder:api_recorder.py:600 Recording not found!
+_________________________________ test_other __________________________________
+
+    def test_other(client):
+>       client.chat.completions.create(model="m")
+{error_lines(H2, "m", "POST", OLLAMA)}
+
+tests/integration/inference/test_chat.py:16: RuntimeError
+"""
+    misses = find_misses(lines_of(log))
+    assert [(m.hash, m.test_id) for m in misses] == [
+        (H1, "TestBatches.test_batch[txt=ollama/llama3.2:3b]"),  # not api_recorder.py's
+        (H2, "tests/integration/inference/test_chat.py::test_other"),
+    ]
+
+
 def test_collection_errors_name_the_file() -> None:
     log = f"""\
 ==================================== ERRORS ====================================

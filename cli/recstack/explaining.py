@@ -24,7 +24,9 @@ first match wins:
    any test): record it.
 
 Where replay looked is the test file's ``recordings/`` folder, then the fallback
-directory (``docs/format.md#directories``), relative to the repository root.
+directory (``docs/format.md#directories``), relative to the repository root; the
+fallback alone when the recording that holds the request keys it with a null test id
+(a call outside any test, such as a session fixture's, reported at a test's setup).
 
 A hash of 64 hex is matched whole; one of 12 hex (the oldest runs) against the first
 12 hex of today's hashes and against 12-hex file names, and a file of that very name
@@ -80,6 +82,16 @@ FOUND = frozenset({Verdict.NOT_SEEN, Verdict.MISPLACED, Verdict.MISNAMED})
 # Stale causes ``recstack rekey`` fixes (docs/rekey.md); oldest-layout only for a file
 # that keeps its test id.
 REKEY_FIXES = FIXABLE
+
+# Stale causes that name a file by rules replay applied before today's.
+EARLIER_RULES = frozenset(
+    {
+        ReplayCause.BEFORE_FILE_SEARCH,
+        ReplayCause.TEST_ID_RENAMED,
+        ReplayCause.RAW_BODY,
+        ReplayCause.OLDEST_LAYOUT,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -337,8 +349,16 @@ def _explain_found(
 
     edited = ""
     if entry.request_hash is not None and not entry.request_hash.startswith(miss.hash):
-        edited = f" (its request now hashes to {entry.request_hash[:12]}: edited after recording?)"
+        rule = entry.replay_cause
+        why = "edited after recording?"
+        if rule in EARLIER_RULES:
+            why = f"named by an earlier rule, {rule}"
+        elif rule is ReplayCause.MISSING_TEST_ID:
+            why = "named with a test id the file does not keep"
+        edited = f" (its request now hashes to {entry.request_hash[:12]}: {why})"
     where = " and ".join(dirs)
+    if entry.keyed_test_id and entry.test_id is None and entry.request_hash == miss.hash:
+        where += " (its key has no test id: a call outside any test, looked up there only)"
     if _right_name(entry, miss):
         if len(miss.hash) == 12:  # a run of the oldest layout: where it looked is unknown
             placed = True
@@ -444,6 +464,10 @@ def explain_miss(miss: Miss, ctx: _Context) -> Explanation:
     dirs = expected_dirs(test_id if known else None, ctx.fallback_dir)
     matches = ctx.index.holding(miss.hash)
     if matches:
+        keyed = [e for e in matches if e.keyed_test_id and e.request_hash == miss.hash]
+        if keyed and _folders_known(keyed[0].test_id):
+            # the key holds the test id the request was made in: replay's folders
+            dirs, known = expected_dirs(keyed[0].test_id, ctx.fallback_dir), True
         return _explain_found(miss, matches, ctx, dirs, known)
     return _explain_missing(miss, test_id, ctx, dirs)
 

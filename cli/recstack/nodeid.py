@@ -175,7 +175,9 @@ def test_id_matcher(pattern: str) -> Callable[[str | None], bool]:
     - A pattern without ``::`` and ``/`` is matched against the function name
       alone (the part after the last ``::``): ``test_chat`` matches
       ``tests/x/test_a.py::test_chat[p1]`` and ``tests/y/test_b.py::TestC::test_chat``;
-      ``test_chat[*ollama*]`` only its Ollama parametrizations.
+      ``test_chat[*ollama*]`` only its Ollama parametrizations. It is a glob on the
+      test id too, so it also matches a whole id: ``*test_b.py*`` matches every test
+      of ``test_b.py``.
     - A pattern with ``::`` or ``/`` is matched against the whole id or any tail of
       it that starts after a ``/`` or ``::``: ``test_a.py::test_chat``,
       ``TestC::test_chat`` and ``x/*::*`` all match ``tests/x/test_a.py::TestC::test_chat``.
@@ -197,7 +199,9 @@ def test_id_matcher(pattern: str) -> Callable[[str | None], bool]:
         if bare:
             bracket = text.find("[")
             cut = text.rfind("::", 0, bracket if bracket >= 0 else len(text))
-            return glob_match(pattern, text[cut + 2 :] if cut >= 0 else text)
+            return glob_match(pattern, text[cut + 2 :] if cut >= 0 else text) or (
+                cut >= 0 and glob_match(pattern, text)
+            )
         return any(glob_match(pattern, tail) for tail in _boundary_suffixes(text))
 
     return matches

@@ -67,6 +67,14 @@ def body_kind(body: Any) -> BodyKind:
     return BodyKind.OTHER
 
 
+def chunk_count(body: list[Any]) -> int:
+    """Chunks in a stream body: its items, or the ``data:`` lines of raw SSE lines (not
+    the ``event:`` and blank lines around them)."""
+    if body and isinstance(body[0], str) and body_kind(body) is BodyKind.SSE_LINES:
+        return sum(1 for line in body if line.startswith("data:"))
+    return len(body)
+
+
 def obj(value: Any) -> dict[str, Any]:
     """A dict value, or {} for anything else."""
     return value if isinstance(value, dict) else {}
@@ -185,4 +193,4 @@ class Recording:
     @property
     def chunk_count(self) -> int | None:
         body = self.body
-        return len(body) if self.is_streaming and isinstance(body, list) else None
+        return chunk_count(body) if self.is_streaming and isinstance(body, list) else None

@@ -105,6 +105,7 @@ class ReplayVerdict:
     kind: KeyKind | None = None
     expected_name: str | None = None  # the name replay opens (None when unknown)
     expected_dirs: tuple[str, ...] = ()  # where replay looks, relative to the repository root
+    keyed_test_id: bool = False  # the key holds the test id (null outside any test)
 
 
 def replay_key(recording: Recording) -> ReplayKey | None:
@@ -153,7 +154,8 @@ def _verdict(
     def verdict(
         status: ReplayStatus, cause: ReplayCause | None, reason: str | None
     ) -> ReplayVerdict:
-        return ReplayVerdict(status, cause, reason, current.kind, current.name, dirs)
+        keyed = "test_id" in current.key
+        return ReplayVerdict(status, cause, reason, current.kind, current.name, dirs, keyed)
 
     name = os.path.basename(os.fspath(path))
     parsed = parse_name(name)

@@ -54,6 +54,7 @@ class Entry:
     replay_cause: ReplayCause | None
     replay_dirs: tuple[str, ...]  # where replay looks, relative to the repository root
     request_hash: str | None  # the hash replay computes today (None when no rule applies)
+    keyed_test_id: bool = False  # that hash's key holds the test id (null: outside any test)
     text: str | None = None  # request messages and the answer (with ``text=True``)
     normalized: str | None = None  # sha256 of the normalized bytes (``normalized=True``)
     rec_ids: tuple[str, ...] | None = None  # the response's rec- ids (``rec_ids=True``)
@@ -147,6 +148,7 @@ def entry_for(
         replay_cause=verdict.cause,
         replay_dirs=verdict.expected_dirs,
         request_hash=expected.hash if expected is not None else None,
+        keyed_test_id=verdict.keyed_test_id,
         text=searchable_text(recording) if text else None,
         normalized=normalized_digest(recording) if normalized else None,
         rec_ids=response_rec_ids(recording) if rec_ids else None,

@@ -150,6 +150,7 @@ class _Header:
     fixture: bool  # an error at setup or teardown: the first frame is a fixture's
     test_id: str | None = None  # ERROR collecting PATH: the path
     file: str | None = None  # the file of the traceback's first frame
+    raised_in: str | None = None  # a test file that ends a traceback (``path:N: Error``)
 
 
 @dataclass
@@ -232,15 +233,22 @@ def _starts_with_id(text: str, node_id: str) -> bool:
     return text.startswith(node_id) and text[len(node_id) : len(node_id) + 1] in ("", " ")
 
 
+def _test_file(path: str) -> bool:
+    """Whether ``path`` is named as pytest's default ``python_files`` name test files."""
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return name.startswith("test_") or name.endswith("_test.py")
+
+
 def _guess(header: _Header) -> str | None:
     """The node id from the traceback's first frame (the test function's file)."""
-    if header.file is None or header.fixture:
+    file = header.file or header.raised_in
+    if file is None or header.fixture:
         return None
     bracket = header.short.find("[")
     base, params = (
         (header.short, "") if bracket < 0 else (header.short[:bracket], header.short[bracket:])
     )
-    return f"{header.file}::{base.replace('.', '::')}{params}"
+    return f"{file}::{base.replace('.', '::')}{params}"
 
 
 @dataclass
@@ -419,14 +427,25 @@ class _Reader:
         self.session.note(status[0] if status and status[0] in _STATUSES else None, node_id)
 
     def _location(self, text: str) -> None:
-        """``path.py:LINE: ...``: where a traceback frame is; the first is the test's own."""
+        """``path.py:LINE: ...``: where a traceback frame is; the first is the test's own.
+
+        ``path.py:LINE: ErrorType`` ends the frame that raised (the last one, often the
+        recorder's ``api_recorder.py``): it names the test's file only when it is one
+        (``test_*.py``, ``*_test.py``: pytest hid the frames below the test's).
+        """
         header = self.header
         at = text.find(".py:")
         path = text[: at + 3]
         if header is None or at <= 0 or " " in path:
             return
-        if text[at + 4 :].partition(":")[0].isdigit():
+        line, _, message = text[at + 4 :].partition(":")
+        if not line.isdigit():
+            return
+        message = message.strip()
+        if not message or message.startswith("in "):
             header.file = path
+        elif header.raised_in is None and _test_file(path):
+            header.raised_in = path
 
     # -- the message
 

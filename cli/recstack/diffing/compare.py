@@ -40,7 +40,6 @@ from recstack.diffing.result import (
     status_of,
 )
 from recstack.diffing.stream import (
-    chunk_count,
     compare_envelopes,
     drop_covered,
     envelope,
@@ -51,7 +50,7 @@ from recstack.diffing.vectors import summarize_vectors, with_vector_stats
 from recstack.loading import in_recording_place, recording_from_bytes, skippable
 from recstack.problems import Problem, RecstackError
 from recstack.reassembly import reassemble
-from recstack.recording import Recording
+from recstack.recording import Recording, chunk_count
 
 _META_SKIP = ("request", "response")
 

@@ -83,13 +83,6 @@ def is_stream(response: dict[str, Any]) -> bool:
     return response.get("is_streaming") is True or body_kind(body) is BodyKind.SSE_LINES
 
 
-def chunk_count(body: list[Any]) -> int:
-    """Chunks in a stream body (``data:`` events for raw SSE lines)."""
-    if body_kind(body) is BodyKind.SSE_LINES:
-        return sum(1 for line in body if line.startswith("data:"))
-    return len(body)
-
-
 def _items(body: list[Any]) -> list[tuple[str, Any]]:
     out = []
     for item in body:
