@@ -51,6 +51,7 @@ How:
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import re
 import zlib
@@ -80,6 +81,7 @@ PAIR_LIMIT = 1024  # removed x added combinations compared in full
 RARE_LIMIT = 32  # a part held by more recordings of a side does not find candidates
 TOP_CANDIDATES = 8  # candidates per removed recording found through rare parts
 WORD_SKETCH = 128  # the words said kept per request (the smallest hashes): their likeness
+WORD_TEXT = 2048  # characters read for those words at each end of a long request's text
 
 # Top-level request keys that carry what is said, across the APIs recorded.
 CONTENT_KEYS = frozenset(
@@ -241,12 +243,14 @@ def _parts(material: dict[str, Any]) -> tuple[list[str], dict[str, int], dict[st
 
 def _word_sketch(material: dict[str, Any]) -> frozenset[int]:
     """The :data:`WORD_SKETCH` smallest hashes of the words in the content's strings
-    (a bottom-k sketch: small and fixed in size, exact for a short request)."""
-    words: set[str] = set()
+    (a bottom-k sketch: small and fixed in size, exact for a short request). Of a long
+    text, only its first and last :data:`WORD_TEXT` characters are read: a tie-break
+    need not cost more than the rest of the profile."""
+    texts: list[str] = []
 
     def collect(value: Any) -> None:
         if isinstance(value, str):
-            words.update(word.lower() for word in _WORDS.findall(value))
+            texts.append(value)
         elif isinstance(value, dict):
             for item in value.values():
                 collect(item)
@@ -261,8 +265,12 @@ def _word_sketch(material: dict[str, Any]) -> frozenset[int]:
                     collect(item)
         elif key in CONTENT_KEYS:
             collect(value)
-    hashes = sorted({zlib.crc32(word.encode()) for word in words})
-    return frozenset(hashes[:WORD_SKETCH])
+    text = "\n".join(texts)
+    if len(text) > 2 * WORD_TEXT:
+        text = f"{text[:WORD_TEXT]}\n{text[-WORD_TEXT:]}"
+    words = set(_WORDS.findall(text.lower()))
+    hashes = set(map(zlib.crc32, map(str.encode, words)))
+    return frozenset(heapq.nsmallest(WORD_SKETCH, hashes))
 
 
 def _sketch_likeness(a: frozenset[int], b: frozenset[int]) -> float:
