@@ -75,6 +75,18 @@ def test_markdown_is_a_pr_comment(trees: tuple[Path, Path]) -> None:
     assert "- **same** `a/same.json`" in verbose
 
 
+def test_markdown_names_the_endpoint_of_a_recording_without_a_test_id(tmp_path: Path) -> None:
+    """Older recordings carry no test id: the summary line still says what was called."""
+    old, new = stream_recording(TEXT), stream_recording(TEXT.replace("Seine", "Loire"))
+    for rec in (old, new):
+        rec["test_id"] = None
+    a = write(tmp_path / "old" / "recordings" / "chat.json", old)
+    b = write(tmp_path / "new" / "recordings" / "chat.json", new)
+    out = run("diff", a, b, "--format", "markdown").stdout
+    summary = "<code>chat.json · /v1/chat/completions · llama3.2:3b</code> (1 change)</summary>"
+    assert f"<summary><b>changed</b> {summary}\n\n`{b}`\n" in out
+
+
 def test_text_and_verbose(trees: tuple[Path, Path]) -> None:
     out = run("diff", *trees, "--format", "text").stdout
     lines = out.splitlines()

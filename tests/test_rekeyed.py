@@ -182,6 +182,23 @@ def test_several_turns_of_one_test_each_find_their_own_partner() -> None:
     assert {pair.reason for pair in result.pairs} == {REQUEST}
 
 
+def test_several_recordings_of_one_test_pair_by_the_likeness_of_their_text() -> None:
+    """One test asks three questions; a reworded prompt re-keys each (every message
+    changed, so the requests' parts alone cannot tell): each pairs with its own."""
+    asks = ["What is the capital of France?", "Tell me a joke about cats.", "Who wrote Hamlet?"]
+    old = [chat([user(ask)], T, stream=True) for ask in asks]
+    new = [chat([user(ask.rstrip("?.") + ", in one line.")], T, stream=True) for ask in asks]
+    removed = [(f"old/{n}.json", rec) for n, rec in enumerate(old)]
+    added = [(f"new/{n}.json", rec) for n, rec in enumerate(reversed(new))]
+    result = pair_rekeyed(removed, added)
+    assert partners(result) == {
+        "old/0.json": "new/2.json",
+        "old/1.json": "new/1.json",
+        "old/2.json": "new/0.json",
+    }
+    assert {pair.reason for pair in result.pairs} == {REQUEST} and result.ambiguous == ()
+
+
 def test_model_lists_pair_by_host_and_model_ids() -> None:
     """Model lists of two servers, both re-keyed because their model ids changed."""
     removed = [

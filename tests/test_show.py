@@ -265,11 +265,22 @@ def test_text_format_has_the_error_embeddings_and_models() -> None:
         == "error: NotFoundError · status 404 · provider_sdk · provider openai"
     )
     assert "does not exist or you do not have access to it" in error.splitlines()[1]
-    assert run("show", EXAMPLES / "embeddings.json", "-f", "text").stdout == "embeddings: 2 × 8\n"
+    embeddings = run("show", EXAMPLES / "embeddings.json", "-f", "text").stdout
+    assert embeddings == "embeddings: 2 × 8, sha1 c746e2f4bb17\n"
     assert run("show", EXAMPLES / "models.json", "-f", "text").stdout == (
         "3 models:\n  llama3.2:3b-instruct-fp16\n  nomic-embed-text:latest\n  qwen3:4b\n"
     )
     assert run("show", EXAMPLES / "models-empty.json", "-f", "text").stdout == "models: none\n"
+
+
+def test_text_format_tells_changed_embeddings_apart(tmp_path: Path) -> None:
+    """git's textconv compares these lines: a re-recorded vector must change them."""
+    data = json.loads((EXAMPLES / "embeddings.json").read_text())
+    before = run("show", EXAMPLES / "embeddings.json", "-f", "text").stdout
+    data["response"]["body"]["__data__"]["data"][1]["embedding"][0] += 0.25
+    (tmp_path / "moved.json").write_text(json.dumps(data))
+    after = run("show", tmp_path / "moved.json", "-f", "text").stdout
+    assert after.startswith("embeddings: 2 × 8, sha1 ") and after != before
 
 
 def test_text_format_of_a_stream_that_failed_part_way() -> None:
@@ -286,7 +297,7 @@ def test_text_format_names_each_of_several_files_in_a_header_line() -> None:
     chat = run("show", files[0], "-f", "text").stdout
     assert out == (
         f"==> {files[0]} <==\n{chat}\n"
-        f"==> {files[1]} <==\nembeddings: 2 × 8\n\n"
+        f"==> {files[1]} <==\nembeddings: 2 × 8, sha1 c746e2f4bb17\n\n"
         f"==> {files[2]} <==\nmodels: none\n"
     )
     assert run("show", *files, "-f", "text", "--color", "always").stdout == out  # never styled

@@ -30,7 +30,9 @@ How:
   of at least :data:`MIN_SIMILARITY_SAME_TEST`; then anything else (``request`` or
   ``test-id+request``) at a similarity of at least :data:`MIN_SIMILARITY`.
   Within a tier, the higher score wins; equal scores are told apart by the
-  likeness of the test ids, then of the hosts called, then of a model list's ids.
+  likeness of the words said (the content's text: a reworded message is more like
+  the message it was than another one, though each is a new part), then of the test
+  ids, then of the hosts called, then of a model list's ids.
 - **Assignment.** Greedy from the best match down, one partner each. Where two
   matches are exactly as good and share a recording, nobody can tell which one is
   right: all of their recordings stay unpaired (listed in ``ambiguous``). The
@@ -49,8 +51,10 @@ How:
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import re
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -76,6 +80,8 @@ CONTENT_SHARE = 0.75  # what the content parts count in the similarity (paramete
 PAIR_LIMIT = 1024  # removed x added combinations compared in full
 RARE_LIMIT = 32  # a part held by more recordings of a side does not find candidates
 TOP_CANDIDATES = 8  # candidates per removed recording found through rare parts
+WORD_SKETCH = 128  # the words said kept per request (the smallest hashes): their likeness
+WORD_TEXT = 2048  # characters read for those words at each end of a long request's text
 
 # Top-level request keys that carry what is said, across the APIs recorded.
 CONTENT_KEYS = frozenset(
@@ -100,6 +106,7 @@ CONTENT_KEYS = frozenset(
 _ECHOED_IDS = frozenset({"tool_call_id", "tool_use_id", "call_id", "previous_interaction_id"})
 _ITEMS_WITH_VOLATILE_ID = frozenset({"tool_use", "function_call", "function_call_output"})
 _TEST_ID_TOKENS = re.compile(r"[/:\[\]\-=,.\s]+")
+_WORDS = re.compile(r"\w+")
 
 _EXACT, _SAME_TEST, _OTHER = 3, 2, 1
 
@@ -142,6 +149,7 @@ class Profile:
     netloc: str
     port: str
     model_ids: frozenset[str]
+    words: frozenset[int] = frozenset()  # a sketch of the words said (:func:`_word_sketch`)
     totals: tuple[float, float] = (0.0, 0.0)  # weighted sizes of content, params
 
     @property
@@ -233,6 +241,46 @@ def _parts(material: dict[str, Any]) -> tuple[list[str], dict[str, int], dict[st
     return order, dict(content), dict(params)
 
 
+def _word_sketch(material: dict[str, Any]) -> frozenset[int]:
+    """The :data:`WORD_SKETCH` smallest hashes of the words in the content's strings
+    (a bottom-k sketch: small and fixed in size, exact for a short request). Of a long
+    text, only its first and last :data:`WORD_TEXT` characters are read: a tie-break
+    need not cost more than the rest of the profile."""
+    texts: list[str] = []
+
+    def collect(value: Any) -> None:
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                collect(item)
+        elif isinstance(value, list):
+            for item in value:
+                collect(item)
+
+    for key, value in material.items():
+        if key in ("@body", "kwargs") and isinstance(value, dict):
+            for name, item in value.items():
+                if name in CONTENT_KEYS:
+                    collect(item)
+        elif key in CONTENT_KEYS:
+            collect(value)
+    text = "\n".join(texts)
+    if len(text) > 2 * WORD_TEXT:
+        text = f"{text[:WORD_TEXT]}\n{text[-WORD_TEXT:]}"
+    words = set(_WORDS.findall(text.lower()))
+    hashes = set(map(zlib.crc32, map(str.encode, words)))
+    return frozenset(heapq.nsmallest(WORD_SKETCH, hashes))
+
+
+def _sketch_likeness(a: frozenset[int], b: frozenset[int]) -> float:
+    """The Jaccard likeness of two word sets, estimated from their sketches."""
+    if not a and not b:
+        return 1.0
+    union = sorted(a | b)[:WORD_SKETCH]
+    return sum(1 for h in union if h in a and h in b) / len(union)
+
+
 def _url_parts(url: str) -> tuple[str, str, str]:
     """(netloc, port or scheme, path) of a url; a malformed one is all path."""
     try:
@@ -287,7 +335,18 @@ def profile(path: str, data: Any) -> Profile | None:
     ids = _model_ids(rec.body, endpoint) if endpoint in MODEL_LIST_PATHS else frozenset()
     fingerprint = _digest("\n".join(order).encode())
     return Profile(
-        path, bucket, test_id, keyed_test, fingerprint, content, params, tokens, netloc, port, ids
+        path,
+        bucket,
+        test_id,
+        keyed_test,
+        fingerprint,
+        content,
+        params,
+        tokens,
+        netloc,
+        port,
+        ids,
+        _word_sketch(material),
     )
 
 
@@ -322,7 +381,7 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 class _Rank:
     tier: int
     score: float
-    tie_breaks: tuple[float, float, float]
+    tie_breaks: tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -348,6 +407,7 @@ def _edge(r: Profile, a: Profile, i: int, j: int, weight: dict[str, float]) -> _
         reason = TEST_ID_AND_REQUEST if keyed_change else REQUEST
     host = 1.0 if r.netloc == a.netloc else 0.5 if r.port == a.port else 0.0
     ties = (
+        round(_sketch_likeness(r.words, a.words), 6),
         round(_jaccard(r.test_tokens, a.test_tokens), 6),
         host,
         _jaccard(r.model_ids, a.model_ids),

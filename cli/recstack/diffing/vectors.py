@@ -29,6 +29,11 @@ def _numeric(value: list[Any], shortest: int) -> bool:
     )
 
 
+def numbers_digest(value: Any) -> str:
+    """The short sha1 of numbers as JSON (how a vector is named in diffs and in show)."""
+    return hashlib.sha1(json.dumps(value).encode()).hexdigest()[:12]
+
+
 def summarize_vectors(
     value: Any, found: dict[str, list[Any]] | None = None, key: str | None = None
 ) -> Any:
@@ -37,8 +42,7 @@ def summarize_vectors(
     numbers, sha1 3f2a…>``); ``found`` (when given) maps each digest to its vector."""
     if isinstance(value, list):
         if _numeric(value, 1 if key in EMBEDDING_KEYS else VECTOR):
-            digest = hashlib.sha1(json.dumps(value).encode()).hexdigest()[:12]
-            text = f"<{len(value)} numbers, sha1 {digest}>"
+            text = f"<{len(value)} numbers, sha1 {numbers_digest(value)}>"
             if found is not None:
                 found[text] = value
             return text

@@ -65,6 +65,8 @@ class Answer:
     error: ErrorInfo | None = None
     notes: list[str] = field(default_factory=list)
     embeddings: tuple[int, int] | None = None  # (count, dimensions)
+    # The sha1 of the vectors' numbers (one vector: as diff names it), to tell them apart.
+    embeddings_digest: str | None = None
     models: list[dict[str, Any]] | None = None  # model-list entries
     extra: dict[str, Any] = field(default_factory=dict)  # other final fields worth showing
 

@@ -26,7 +26,7 @@ from recstack.reassembly.common import (
     obj,
     single_choice,
 )
-from recstack.reassembly.openai_misc import embedding_shape, model_entry
+from recstack.reassembly.openai_misc import embedding_shape, embeddings_digest, model_entry
 from recstack.recording import Recording
 
 _COUNTS = ("prompt_eval_count", "eval_count")
@@ -99,6 +99,7 @@ class OllamaEmbed:
         if not vectors and isinstance(data.get("embedding"), list):
             vectors = [data["embedding"]]
         answer.embeddings = embedding_shape(vectors)
+        answer.embeddings_digest = embeddings_digest(vectors)
         usage = {key: data[key] for key in _COUNTS if integer(data.get(key)) is not None}
         answer.usage = usage or None
         if nonempty(data.get("model")):

@@ -9,6 +9,16 @@ from recstack.reassembly.common import class_of, data_of, head, lst, new_answer,
 from recstack.recording import Recording
 
 
+def embeddings_digest(vectors: list[Any]) -> str | None:
+    """The short sha1 of the vectors (of the only one: as ``recstack diff`` names it)."""
+    from recstack.diffing.vectors import numbers_digest
+
+    try:
+        return numbers_digest(vectors[0] if len(vectors) == 1 else vectors)
+    except (TypeError, ValueError):  # not JSON numbers after all
+        return None
+
+
 def embedding_shape(vectors: list[Any]) -> tuple[int, int]:
     """(count, dimensions) of a list of vectors (dimensions of the first one)."""
     first = vectors[0] if vectors else []
@@ -35,6 +45,7 @@ class OpenAIEmbeddings:
         data = data_of(recording.body)
         vectors = [obj(entry).get("embedding") for entry in lst(data.get("data"))]
         answer.embeddings = embedding_shape(vectors)
+        answer.embeddings_digest = embeddings_digest(vectors)
         answer.usage = obj(data.get("usage")) or None
         if isinstance(data.get("model"), str):
             answer.extra["model"] = data["model"]

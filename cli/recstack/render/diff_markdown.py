@@ -192,10 +192,19 @@ def group_piece(group: RepeatedGroup, files: list[FileDiff]) -> Piece:
     )
 
 
+def _title(item: FileDiff) -> str:
+    """What a section is about: its test, endpoint and model; without a test id, its
+    file name then what is known (the whole path is the section's first line)."""
+    about = about_text(item.about)
+    if item.about.test_id:
+        return about
+    name = item.path.rsplit("/", 1)[-1]
+    return f"{name} · {about}" if about else item.path
+
+
 def _summary(item: FileDiff, changes: Sequence[Change]) -> str:
     status = f"{MOVED}, {item.status}" if item.moved else str(item.status)
-    name = about_text(item.about) if item.about.test_id else ""
-    label = f"<code>{md.html(name or item.path)}</code>"
+    label = f"<code>{md.html(_title(item))}</code>"
     count = sum(1 for c in changes if not c.informational)
     detail = f" ({plural(count, 'change')})" if count else ""
     return f"<summary><b>{status}</b> {label}{detail}</summary>"

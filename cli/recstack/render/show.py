@@ -140,7 +140,7 @@ def text_lines(blocks: list[Block]) -> list[str]:
             if block.message:
                 lines.append(inert(block.message))
         elif isinstance(block, show_view.Embeddings):
-            lines.append(f"embeddings: {block.count} × {block.dimensions}")
+            lines.append(block.line())
         elif isinstance(block, show_view.ModelTable):
             lines.append(f"{plural(len(block.rows), 'model')}:" if block.rows else "models: none")
             lines += ["  " + inert_line(row[0]) for row in block.rows]
@@ -261,7 +261,7 @@ def _block_spans(out: _Spans, block: Block) -> None:
         out.line("")
         out.line(inert(block.arguments), "green")
     elif isinstance(block, show_view.Embeddings):
-        out.line(f"embeddings: {block.count} × {block.dimensions}")
+        out.line(block.line())
     elif isinstance(block, show_view.ModelTable):
         out.table(block)
     elif isinstance(block, show_view.Error):
@@ -382,7 +382,7 @@ def _markdown_block(block: Block) -> list[str]:
             "",
         ]
     if isinstance(block, show_view.Embeddings):
-        return [f"embeddings: {block.count} × {block.dimensions}", ""]
+        return [block.line(), ""]
     if isinstance(block, show_view.ModelTable):
         return _markdown_models(block)
     if isinstance(block, show_view.Body):

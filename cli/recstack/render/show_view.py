@@ -69,6 +69,12 @@ class ToolCall:
 class Embeddings:
     count: int
     dimensions: int
+    digest: str | None = None  # the sha1 of the numbers: a changed vector shows
+
+    def line(self) -> str:
+        """``embeddings: 1 × 768, sha1 3f2a…`` (every human format prints this line)."""
+        digest = f", sha1 {self.digest}" if self.digest else ""
+        return f"embeddings: {self.count} × {self.dimensions}{digest}"
 
 
 @dataclass(frozen=True)
@@ -227,7 +233,7 @@ def answer_blocks(answer: Answer, *, full: bool) -> list[Block]:
     many = len(answer.choices) > 1
     blocks = [b for choice in answer.choices for b in _choice_blocks(answer, choice, many, full)]
     if answer.embeddings is not None:
-        blocks.append(Embeddings(*answer.embeddings))
+        blocks.append(Embeddings(*answer.embeddings, answer.embeddings_digest))
     if answer.models is not None:
         blocks.append(model_table(answer.models))
     if answer.kind == "passthrough" and "body" in answer.extra:
